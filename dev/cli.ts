@@ -1,0 +1,180 @@
+/**
+ * `npm run dev`       → the local stack + `next dev`, in one terminal, Ctrl-C stops everything.
+ * `npm run dev:stack` → only the stand-ins; prints their settings as KEY=value lines for .env.local.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { z } from "zod";
+import { type DevStack, type DevStackEnv, startDevStack } from "./stack";
+import { logLine } from "./support/logger";
+import { RedisServerMissingError } from "./support/redis-server";
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+
+const CliEnv = z.object({
+  PORT: port(3000),
+  DEV_REDIS_REST_PORT: port(8079),
+  DEV_QSTASH_PORT: port(8080),
+  DEV_MODEL_PORT: port(8090),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).optional(),
+  OVERTIME_DATA_DIR: z.string().min(1).default(".data"),
+});
+type CliEnv = z.infer<typeof CliEnv>;
+
+async function main(): Promise<void> {
+  const command = process.argv[2];
+  if (command !== "dev" && command !== "stack") {
+    fail(`usage: tsx dev/cli.ts dev|stack (got ${JSON.stringify(command ?? "")})`);
+  }
+  const config = readConfig();
+  await assertPortsFree(config, command === "dev");
+  const stack = await startStack(config);
+  const stopHandlers: Array<() => Promise<void>> = [() => stack.stop()];
+  let next: ChildProcess | undefined;
+  if (command === "dev") {
+    next = startNext(config, stack.env);
+    stopHandlers.unshift(() => stopChild(next));
+    next.once("exit", (code) => void shutdown(stopHandlers, code ?? 1));
+  }
+  printSummary(command, config, stack);
+  onInterrupt(() => shutdown(stopHandlers, 0));
+}
+
+function readConfig(): CliEnv {
+  const parsed = CliEnv.safeParse(blankAsMissing(process.env));
+  if (parsed.success) return parsed.data;
+  fail(parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`).join("\n"));
+}
+
+function blankAsMissing(source: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(source).map(([key, value]) => [key, value || undefined]));
+}
+
+async function assertPortsFree(config: CliEnv, withNext: boolean): Promise<void> {
+  const wanted: Array<[string, number]> = [
+    ["DEV_REDIS_REST_PORT", config.DEV_REDIS_REST_PORT],
+    ["DEV_QSTASH_PORT", config.DEV_QSTASH_PORT],
+    ["DEV_MODEL_PORT", config.DEV_MODEL_PORT],
+  ];
+  if (withNext) wanted.push(["PORT", config.PORT]);
+  for (const [name, value] of wanted) {
+    if (!(await portIsFree(value))) {
+      fail(`port ${value} (${name}) is already in use. Is another stack running? Stop it or set ${name}.`);
+    }
+  }
+}
+
+function portIsFree(portNumber: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(portNumber, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+async function startStack(config: CliEnv): Promise<DevStack> {
+  logLine("stack", "starting the local stack…");
+  try {
+    return await startDevStack({
+      dataDir: path.resolve(config.OVERTIME_DATA_DIR),
+      redisUrl: config.REDIS_URL,
+      ports: {
+        redisRest: config.DEV_REDIS_REST_PORT,
+        qstash: config.DEV_QSTASH_PORT,
+        model: config.DEV_MODEL_PORT,
+      },
+      onLog: logLine,
+    });
+  } catch (error) {
+    if (error instanceof RedisServerMissingError) fail(error.message);
+    throw error;
+  }
+}
+
+function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {
+  const appUrl = `http://127.0.0.1:${config.PORT}`;
+  const child = spawn(
+    process.execPath,
+    [nextBinPath(), "dev", "--port", String(config.PORT), "--hostname", "127.0.0.1"],
+    {
+      env: { ...process.env, ...stackEnv, UPSTASH_WORKFLOW_URL: appUrl, NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      for (const line of chunk.split("\n")) if (line.trim()) logLine("next", line);
+    });
+  }
+  return child;
+}
+
+function nextBinPath(): string {
+  return path.resolve("node_modules/next/dist/bin/next");
+}
+
+function printSummary(command: "dev" | "stack", config: CliEnv, stack: DevStack): void {
+  if (command === "stack") {
+    logLine("stack", "stand-ins ready; settings for .env.local on stdout. Ctrl-C stops them.");
+    for (const [key, value] of Object.entries(stack.env)) process.stdout.write(`${key}=${value}\n`);
+    return;
+  }
+  const lines = [
+    "",
+    `  App          http://127.0.0.1:${config.PORT}`,
+    `  Redis REST   ${stack.env.UPSTASH_REDIS_REST_URL}  (token ${stack.env.UPSTASH_REDIS_REST_TOKEN})`,
+    `  QStash       ${stack.env.QSTASH_URL}`,
+    `  Dev model    ${stack.env.OPENAI_BASE_URL}  (deterministic, not an LLM)`,
+    `  Redis        ${stack.env.REDIS_URL}`,
+    "",
+    "  Ctrl-C stops everything.",
+    "",
+  ];
+  for (const line of lines) logLine("stack", line);
+}
+
+let shuttingDown = false;
+
+async function shutdown(handlers: Array<() => Promise<void>>, code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logLine("stack", "stopping…");
+  for (const handler of handlers) await handler().catch(() => {});
+  logLine("stack", "stopped");
+  process.exit(code);
+}
+
+function onInterrupt(handler: () => Promise<void>): void {
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    void handler();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
+function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+function fail(message: string): never {
+  logLine("stack", message);
+  process.exit(1);
+}
+
+main().catch((error: unknown) => {
+  logLine("stack", error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable Overtime reads, parsed with zod once.
+ *
+ * zod alone, not a wrapper such as t3-env: this app has no client-side variables to keep apart,
+ * and the one thing a wrapper would add, readable errors, is what `describeProblem` does here with
+ * the source of each variable.
+ */
+
+const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const secret = z.string().trim().min(1, "must not be empty");
+
+const VARIABLES = {
+  UPSTASH_REDIS_REST_URL: {
+    schema: url,
+    source: "Upstash console → Redis → your database → REST API (the Vercel integration sets it too)",
+  },
+  UPSTASH_REDIS_REST_TOKEN: {
+    schema: secret,
+    source: "Upstash console → Redis → your database → REST API → token",
+  },
+  QSTASH_URL: {
+    schema: url.default("https://qstash.upstash.io"),
+    source: "Upstash console → QStash → Request builder (defaults to https://qstash.upstash.io)",
+  },
+  QSTASH_TOKEN: { schema: secret, source: "Upstash console → QStash → QSTASH_TOKEN" },
+  QSTASH_CURRENT_SIGNING_KEY: {
+    schema: secret,
+    source: "Upstash console → QStash → Signing keys → current",
+  },
+  QSTASH_NEXT_SIGNING_KEY: {
+    schema: secret,
+    source: "Upstash console → QStash → Signing keys → next",
+  },
+  OPENAI_API_KEY: { schema: secret, source: "OpenAI platform → API keys" },
+  OPENAI_BASE_URL: {
+    schema: url.optional(),
+    source: "only to use another OpenAI-compatible endpoint (the local dev model sets it)",
+  },
+  UPSTASH_WORKFLOW_URL: {
+    schema: url.optional(),
+    source:
+      "the public base URL QStash calls back, e.g. https://your-app.vercel.app; " +
+      "on Vercel it defaults to the deployment URL",
+  },
+  OVERTIME_RETENTION_DAYS: {
+    schema: z.coerce.number().int().min(1).max(365).default(30),
+    source: "how long run records are kept, in days (default 30)",
+  },
+} as const;
+
+type Variables = typeof VARIABLES;
+export type Env = { [K in keyof Variables]: z.output<Variables[K]["schema"]> };
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+const schema = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, variable]) => [name, variable.schema])) as {
+    [K in keyof Variables]: Variables[K]["schema"];
+  },
+);
+
+/** Parses `source` (process.env by default); throws an EnvError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const blankAsMissing = Object.fromEntries(
+    Object.entries(source).map(([name, value]) => [name, value === "" ? undefined : value]),
+  );
+  const result = schema.safeParse(blankAsMissing);
+  if (result.success) return result.data as Env;
+  throw new EnvError(result.error.issues.map(describeProblem));
+}
+
+function describeProblem(issue: z.core.$ZodIssue): string {
+  const name = String(issue.path[0]) as keyof Variables;
+  const source = VARIABLES[name]?.source ?? "unknown";
+  const problem = issue.code === "invalid_type" && issue.input === undefined ? "is missing" : issue.message;
+  return `${name} ${problem}. Where it comes from: ${source}.`;
+}
+
+let cached: Env | undefined;
+
+/** The parsed environment, read once per process. */
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+/** The names and sources of every variable, for docs and `.env.example` checks. */
+export function describeVariables(): Array<{ name: string; source: string }> {
+  return Object.entries(VARIABLES).map(([name, variable]) => ({ name, source: variable.source }));
+}

@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@/dev/support/ports";
+
+/** `npm run dev:stack` as a user runs it: a child process, settings on stdout, Ctrl-C to stop. */
+describe("dev:stack", () => {
+  let child: ChildProcess;
+  let settings: Record<string, string>;
+  let stderr = "";
+  const dataDir = mkdtempSync(path.join(tmpdir(), "overtime-cli-"));
+
+  beforeAll(async () => {
+    const [redisRest, qstash, model] = await Promise.all([freePort(), freePort(), freePort()]);
+    child = spawn(process.execPath, ["--import", "tsx", "dev/cli.ts", "stack"], {
+      env: {
+        ...process.env,
+        DEV_REDIS_REST_PORT: String(redisRest),
+        DEV_QSTASH_PORT: String(qstash),
+        DEV_MODEL_PORT: String(model),
+        OVERTIME_DATA_DIR: dataDir,
+        REDIS_URL: "",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    settings = await readSettings(child, 9);
+  });
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("prints every setting an app needs as KEY=value", () => {
+    expect(Object.keys(settings).sort()).toEqual(
+      [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "QSTASH_CURRENT_SIGNING_KEY",
+        "QSTASH_NEXT_SIGNING_KEY",
+        "QSTASH_TOKEN",
+        "QSTASH_URL",
+        "REDIS_URL",
+        "UPSTASH_REDIS_REST_TOKEN",
+        "UPSTASH_REDIS_REST_URL",
+      ].sort(),
+    );
+  });
+
+  it("serves each stand-in at the printed address", async () => {
+    const redis = new Redis({ url: at("UPSTASH_REDIS_REST_URL"), token: at("UPSTASH_REDIS_REST_TOKEN") });
+    await redis.set("cli-test", "hello");
+    expect(await redis.get("cli-test")).toBe("hello");
+
+    const keys = await fetch(`${at("QSTASH_URL")}/v2/keys`, {
+      headers: { authorization: `Bearer ${at("QSTASH_TOKEN")}` },
+    });
+    expect(await keys.json()).toEqual({
+      current: at("QSTASH_CURRENT_SIGNING_KEY"),
+      next: at("QSTASH_NEXT_SIGNING_KEY"),
+    });
+
+    const models = await fetch(`${at("OPENAI_BASE_URL")}/models`);
+    expect(models.status).toBe(200);
+  });
+
+  it("stops everything, redis-server included, on Ctrl-C", async () => {
+    const redisPort = Number(new URL(at("REDIS_URL")).port);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(await canConnect(redisPort)).toBe(false);
+    expect(stderr).toContain("stopped");
+  });
+
+  function at(key: string): string {
+    const value = settings[key];
+    if (value === undefined) throw new Error(`${key} was not printed`);
+    return value;
+  }
+});
+
+function readSettings(child: ChildProcess, count: number): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const settings: Record<string, string> = {};
+    let buffered = "";
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (chunk: string) => {
+      buffered += chunk;
+      for (const line of buffered.split("\n").slice(0, -1)) {
+        const match = /^([A-Z_]+)=(.*)$/.exec(line);
+        if (match?.[1] && match[2] !== undefined) settings[match[1]] = match[2];
+      }
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+      if (Object.keys(settings).length >= count) resolve(settings);
+    });
+    child.once("exit", (code) => reject(new Error(`dev:stack exited early with code ${code}`)));
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
