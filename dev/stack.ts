@@ -73,7 +73,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       onLog: log("qstash"),
     });
     stoppers.push(() => qstash.close());
-    const model = await startDevModel({ port: options.ports?.model ?? 0, onLog: log("model") });
+    const model = await startDevModel({
+      port: options.ports?.model ?? 0,
+      apiKey: DEV_OPENAI_API_KEY,
+      onLog: log("model"),
+    });
     stoppers.push(() => model.close());
     const env: DevStackEnv = {
       UPSTASH_REDIS_REST_URL: redisRest.url,

@@ -67,7 +67,9 @@ describe("dev:stack", () => {
       next: at("QSTASH_NEXT_SIGNING_KEY"),
     });
 
-    const models = await fetch(`${at("OPENAI_BASE_URL")}/models`);
+    const models = await fetch(`${at("OPENAI_BASE_URL")}/models`, {
+      headers: { authorization: `Bearer ${at("OPENAI_API_KEY")}` },
+    });
     expect(models.status).toBe(200);
   });
 
