@@ -100,8 +100,11 @@ function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {
     {
       env: { ...process.env, ...stackEnv, UPSTASH_WORKFLOW_URL: appUrl, NEXT_TELEMETRY_DISABLED: "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      // Stopped by us, in order, rather than by the terminal's Ctrl-C reaching the whole group.
+      detached: true,
     },
   );
+  process.once("exit", () => child.kill("SIGKILL"));
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding("utf8");
     stream?.on("data", (chunk: string) => {
@@ -146,12 +149,18 @@ async function shutdown(handlers: Array<() => Promise<void>>, code: number): Pro
   process.exit(code);
 }
 
+/** A second Ctrl-C forces the exit; one arriving within a moment of the first is the same keypress. */
+const REPEAT_SIGNAL_GRACE_MS = 500;
+
 function onInterrupt(handler: () => Promise<void>): void {
-  let interrupts = 0;
+  let firstAt: number | undefined;
   const onSignal = () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130);
-    void handler();
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      void handler();
+    } else if (Date.now() - firstAt > REPEAT_SIGNAL_GRACE_MS) {
+      process.exit(130);
+    }
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

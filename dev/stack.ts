@@ -42,6 +42,9 @@ export interface DevStack {
   stop(): Promise<void>;
 }
 
+/** A stand-in that has not closed by then is left behind rather than hanging the shutdown. */
+const STOP_TIMEOUT_MS = 5_000;
+
 export const DEV_REDIS_REST_TOKEN = "overtime-dev-redis-token";
 export const DEV_OPENAI_API_KEY = "overtime-dev-model-key";
 
@@ -54,7 +57,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
   const log = (service: ServiceName) => (line: string) => options.onLog?.(service, line);
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stoppers.reverse()) await stop().catch(() => {});
+    for (const stop of stoppers.reverse()) await withTimeout(stop(), STOP_TIMEOUT_MS).catch(() => {});
   };
   try {
     const redisUrl = options.redisUrl ?? (await spawnRedis(options, log("redis"), stoppers));
@@ -109,4 +112,12 @@ async function spawnRedis(
   });
   stoppers.push(() => server.stop());
   return server.url;
+}
+
+function withTimeout(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not stop within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -54,8 +54,14 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Run
     persist ? "yes" : "no",
     "--protected-mode",
     "yes",
+    "--loglevel",
+    "warning",
   ];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C must not stop Redis before the stand-ins using it.
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   pipeLines(child, options.onLog);
   await waitForPort(port, child);
   return {
