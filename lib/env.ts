@@ -44,6 +44,20 @@ const VARIABLES = {
       "the public base URL QStash calls back, e.g. https://your-app.vercel.app; " +
       "on Vercel it defaults to the deployment URL",
   },
+  VERCEL_URL: {
+    schema: z.string().optional(),
+    source: "set by Vercel on every deployment (host name without scheme); never set it yourself",
+  },
+  OVERTIME_TRIGGER_SECRET: {
+    schema: z.string().trim().min(16, "must be at least 16 characters").optional(),
+    source:
+      "a random secret you choose (e.g. `openssl rand -hex 32`); webhook callers send it as a Bearer token " +
+      "or sign with it. Without it the trigger, cancel, retry and notify routes answer 401",
+  },
+  OVERTIME_TRIGGER_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(60),
+    source: "trigger requests per minute per caller (default 60)",
+  },
   OVERTIME_RETENTION_DAYS: {
     schema: z.coerce.number().int().min(1).max(365).default(30),
     source: "how long run records are kept, in days (default 30)",

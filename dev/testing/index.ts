@@ -1,0 +1,274 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Redis } from "@upstash/redis";
+import { createRouteHandlers, type RouteHandlers } from "../../lib/http/handlers";
+import { createOvertime, type Overtime, type OvertimeConfig } from "../../lib/overtime";
+import type { RunStatus } from "../../lib/runs/keys";
+import type { AnyWorkflow } from "../../lib/workflow/define";
+import { type DevStack, startDevStack } from "../stack";
+import type { RunRecord, StepRecord } from "./types";
+
+export type { RunRecord, StepRecord };
+
+export interface TestStackOptions {
+  workflows: readonly AnyWorkflow[];
+  /** Trigger auth secrets (caller id → secret); default `{ test: "test-secret" }`. */
+  triggerSecrets?: Record<string, string>;
+  rateLimit?: NonNullable<OvertimeConfig["trigger"]>["rateLimit"];
+  retentionDays?: number;
+}
+
+export interface TestStack {
+  /** Base URL of the app under test (workflows at /api/workflows/<name>, the HTTP API at /api/...). */
+  url: string;
+  overtime: Overtime;
+  handlers: RouteHandlers;
+  dev: DevStack;
+  /** Starts a run as the API would (validated, recorded as queued); returns its run id. */
+  trigger(workflow: string, input: unknown, options?: { runId?: string; label?: string }): Promise<string>;
+  /** Moves QStash's virtual clock (sleeps, retries' backoff, wait timeouts, crons), then waits for quiet. */
+  advanceTime(ms: number): Promise<void>;
+  notify(eventId: string, data?: unknown): Promise<number>;
+  /** Waits until the run reaches `status` (default: any terminal status) with nothing left in flight. */
+  waitForRun(runId: string, options?: { status?: RunStatus; timeoutMs?: number }): Promise<RunRecord>;
+  getRun(runId: string): Promise<{ run: RunRecord | undefined; steps: StepRecord[] }>;
+  /** Resolves once QStash has nothing in flight or due now and the app is idle. */
+  waitForIdle(): Promise<void>;
+  /** HTTP requests the Redis REST stand-in has served so far. */
+  redisRequests(): Promise<number>;
+  /** Workflow endpoint invocations served so far. */
+  readonly invocations: number;
+  stop(): Promise<void>;
+}
+
+const TERMINAL: RunStatus[] = ["succeeded", "failed", "canceled"];
+
+/**
+ * Boots the local stand-ins on free ports and serves `workflows` through the same lib code as the
+ * Next.js routes, on a plain node:http server. Everything is configured explicitly (no process.env).
+ *
+ *   const t = await createTestStack({ workflows: [hello] });
+ *   const runId = await t.trigger("hello", { name: "Ada" });
+ *   await t.advanceTime(60_000);               // past the workflow's sleep
+ *   expect((await t.waitForRun(runId)).status).toBe("succeeded");
+ *   await t.stop();
+ */
+export async function createTestStack(options: TestStackOptions): Promise<TestStack> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "overtime-test-"));
+  const dev = await startDevStack({ dataDir, persist: false, ports: {} });
+  const app = new AppServer();
+  try {
+    const url = await app.listen();
+    const overtime = createOvertime({
+      workflows: options.workflows,
+      redis: new Redis({ url: dev.env.UPSTASH_REDIS_REST_URL, token: dev.env.UPSTASH_REDIS_REST_TOKEN }),
+      qstash: { url: dev.env.QSTASH_URL, token: dev.env.QSTASH_TOKEN },
+      signingKeys: { current: dev.env.QSTASH_CURRENT_SIGNING_KEY, next: dev.env.QSTASH_NEXT_SIGNING_KEY },
+      baseUrl: url,
+      retentionDays: options.retentionDays,
+      trigger: { secrets: options.triggerSecrets ?? { test: "test-secret" }, rateLimit: options.rateLimit },
+    });
+    const handlers = createRouteHandlers(overtime);
+    app.mount(overtime, handlers);
+    return buildStack({ url, dev, overtime, handlers, app, dataDir });
+  } catch (error) {
+    await app.close();
+    await dev.stop();
+    throw error;
+  }
+}
+
+function buildStack(parts: {
+  url: string;
+  dev: DevStack;
+  overtime: Overtime;
+  handlers: RouteHandlers;
+  app: AppServer;
+  dataDir: string;
+}): TestStack {
+  const { dev, overtime, app } = parts;
+  const qstash = async <T>(route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${dev.env.QSTASH_URL}${route}`, {
+      method: body === undefined ? "GET" : "POST",
+      headers: { authorization: `Bearer ${dev.env.QSTASH_TOKEN}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${route} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const waitForIdle = async () => {
+    let quiet = 0;
+    await poll(async () => {
+      const pending = await qstash<{ inFlight: number; dueNow: number }>("/__dev/pending");
+      quiet = pending.inFlight === 0 && pending.dueNow === 0 && app.busy === 0 ? quiet + 1 : 0;
+      return quiet >= 3;
+    }, "the stack to become idle");
+  };
+  const stack: TestStack = {
+    url: parts.url,
+    overtime,
+    handlers: parts.handlers,
+    dev,
+    async trigger(workflow, input, options = {}) {
+      const started = await overtime.start({ workflow, input, source: "api", ...options });
+      return started.runId;
+    },
+    async advanceTime(ms) {
+      await waitForIdle();
+      await qstash("/__dev/clock/advance", { ms });
+      await waitForIdle();
+    },
+    async notify(eventId, data) {
+      return (await overtime.client.notify({ eventId, eventData: data })).length;
+    },
+    async waitForRun(runId, { status, timeoutMs = 20_000 } = {}) {
+      let last: RunRecord | undefined;
+      await poll(
+        async () => {
+          last = await overtime.store.getRun(runId);
+          const reached = last && (status ? last.status === status : TERMINAL.includes(last.status));
+          if (!reached) return false;
+          await waitForIdle();
+          return true;
+        },
+        `run ${runId} to become ${status ?? "terminal"} (last: ${JSON.stringify(last?.status)})`,
+        timeoutMs,
+      );
+      return (await overtime.store.getRun(runId)) as RunRecord;
+    },
+    async getRun(runId) {
+      const [run, steps] = await Promise.all([overtime.store.getRun(runId), overtime.store.getSteps(runId)]);
+      return { run, steps };
+    },
+    waitForIdle,
+    async redisRequests() {
+      const response = await fetch(`${dev.env.UPSTASH_REDIS_REST_URL}/__dev/stats`, {
+        headers: { authorization: `Bearer ${dev.env.UPSTASH_REDIS_REST_TOKEN}` },
+      });
+      return ((await response.json()) as { requests: number }).requests;
+    },
+    get invocations() {
+      return app.invocations;
+    },
+    async stop() {
+      await app.close();
+      await dev.stop();
+      await rm(parts.dataDir, { recursive: true, force: true }).catch(() => {});
+    },
+  };
+  return stack;
+}
+
+async function poll(probe: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+type Route = (request: Request, params: string[]) => Promise<Response>;
+
+/** The app under test: the same handlers the Next.js routes export, mounted on node:http. */
+class AppServer {
+  busy = 0;
+  invocations = 0;
+  private server: Server | undefined;
+  private routes: Array<{ method: string; pattern: RegExp; handle: Route }> = [];
+  private url = "";
+
+  async listen(): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.server = server;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  mount(overtime: Overtime, handlers: RouteHandlers): void {
+    const id = "([^/]+)";
+    const add = (method: string, pattern: string, handle: Route) =>
+      this.routes.push({ method, pattern: new RegExp(`^${pattern}$`), handle });
+    add("POST", "/api/workflows/[^/]+", (request) => {
+      this.invocations++;
+      return overtime.serveWorkflows(request);
+    });
+    add("POST", `/api/trigger/${id}`, (request, [name]) => handlers.trigger(request, name as string));
+    add("GET", "/api/runs", (request) => handlers.listRuns(request));
+    add("GET", `/api/runs/${id}`, (request, [runId]) => handlers.getRun(request, runId as string));
+    add("GET", `/api/runs/${id}/events`, (request, [runId]) => handlers.runEvents(request, runId as string));
+    add("POST", `/api/runs/${id}/cancel`, (request, [runId]) => handlers.cancelRun(request, runId as string));
+    add("POST", `/api/runs/${id}/retry`, (request, [runId]) => handlers.retryRun(request, runId as string));
+    add("POST", `/api/events/${id}`, (request, [eventId]) => handlers.notify(request, eventId as string));
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.busy++;
+    try {
+      const target = new URL(req.url ?? "/", this.url);
+      const method = req.method ?? "GET";
+      const route = this.routes.find((r) => r.method === method && r.pattern.test(target.pathname));
+      if (!route) {
+        res.statusCode = 404;
+        res.end(`no route for ${method} ${target.pathname}`);
+        return;
+      }
+      const params = (route.pattern.exec(target.pathname) ?? []).slice(1).map(decodeURIComponent);
+      const abort = new AbortController();
+      res.on("close", () => abort.abort());
+      const response = await route.handle(await toRequest(req, target, abort.signal), params);
+      await writeResponse(response, res, () => this.busy--);
+    } catch (error) {
+      this.busy--;
+      throw error;
+    }
+  }
+}
+
+async function toRequest(req: IncomingMessage, url: URL, signal: AbortSignal): Promise<Request> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+  }
+  const method = req.method ?? "GET";
+  const body = method === "GET" || method === "HEAD" ? undefined : Buffer.concat(chunks);
+  return new Request(url, { method, headers, body, signal });
+}
+
+/** Streams the body (SSE responses stay open); `done` runs once the body was written or the stream ended. */
+async function writeResponse(response: Response, res: ServerResponse, done: () => void): Promise<void> {
+  res.statusCode = response.status;
+  response.headers.forEach((value, key) => {
+    if (key !== "content-length" && key !== "transfer-encoding") res.setHeader(key, value);
+  });
+  const streaming = response.headers.get("content-type")?.startsWith("text/event-stream");
+  if (streaming) done(); // an open event stream must not keep the app "busy"
+  try {
+    if (response.body) {
+      res.flushHeaders();
+      const reader = response.body.getReader();
+      for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
+    }
+    res.end();
+  } finally {
+    if (!streaming) done();
+  }
+}

@@ -1,0 +1,1 @@
+export type { RunRecord, StepRecord } from "../../lib/runs/store";

@@ -1,0 +1,155 @@
+import { z } from "zod";
+import type { Overtime } from "../overtime";
+import { runEventStream } from "../runs/events";
+import { RUN_STATUSES, TERMINAL_STATUSES } from "../runs/keys";
+import { retryRun } from "../runs/retry";
+import { InvalidCursorError } from "../runs/store";
+import { authenticate } from "../trigger/auth";
+import { ConflictError, NotFoundError, respond, ValidationError } from "./errors";
+
+/**
+ * The HTTP API as plain `(Request, params) => Response` functions; the Next.js routes are one-line
+ * wrappers around these, and the test harness mounts the same functions.
+ */
+export interface RouteHandlers {
+  trigger(request: Request, workflow: string): Promise<Response>;
+  listRuns(request: Request): Promise<Response>;
+  getRun(request: Request, runId: string): Promise<Response>;
+  cancelRun(request: Request, runId: string): Promise<Response>;
+  retryRun(request: Request, runId: string): Promise<Response>;
+  runEvents(request: Request, runId: string): Promise<Response>;
+  notify(request: Request, eventId: string): Promise<Response>;
+}
+
+const listQuery = z.object({
+  workflow: z.string().min(1).optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).optional(),
+});
+
+const retryBody = z.object({ mode: z.enum(["auto", "resume", "restart"]).default("auto") });
+
+export function createRouteHandlers(overtime: Overtime): RouteHandlers {
+  const { store } = overtime;
+  const runUrls = (request: Request, runId: string) => {
+    const base = `${new URL(request.url).origin}/api/runs/${encodeURIComponent(runId)}`;
+    return { statusUrl: base, eventsUrl: `${base}/events` };
+  };
+  const requireRun = async (runId: string) => {
+    const run = await store.getRun(runId);
+    if (!run) throw new NotFoundError(`No run with id "${runId}" (runs are kept for the retention period).`);
+    return run;
+  };
+  const caller = (request: Request, rawBody: string) =>
+    authenticate(request.headers, rawBody, {
+      secrets: overtime.config.trigger?.secrets ?? {},
+      toleranceSeconds: overtime.config.trigger?.toleranceSeconds,
+    });
+
+  return {
+    trigger: (request, workflow) =>
+      respond(async () => {
+        const rawBody = await request.text();
+        const callerId = caller(request, rawBody);
+        await overtime.limitCaller(callerId);
+        if (!overtime.registry.get(workflow)) throw new NotFoundError(`No workflow named "${workflow}".`);
+        const { runId, deduplicated } = await overtime.start({
+          workflow,
+          input: parseJson(rawBody),
+          source: "webhook",
+          caller: callerId,
+          idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
+        });
+        const urls = runUrls(request, runId);
+        return Response.json(
+          { runId, ...urls, ...(deduplicated && { deduplicated }) },
+          { status: 202, headers: { location: urls.statusUrl } },
+        );
+      }),
+
+    listRuns: (request) =>
+      respond(async () => {
+        const params = Object.fromEntries(new URL(request.url).searchParams);
+        const query = listQuery.safeParse(params);
+        if (!query.success) throw ValidationError.fromZod(query.error, "query");
+        try {
+          return Response.json(await store.listRuns(query.data));
+        } catch (error) {
+          if (error instanceof InvalidCursorError)
+            throw new ValidationError(error.message, [{ path: "cursor", message: error.message }]);
+          throw error;
+        }
+      }),
+
+    getRun: (_request, runId) =>
+      respond(async () => {
+        const run = await requireRun(runId);
+        return Response.json({ run, steps: await store.getSteps(runId) });
+      }),
+
+    cancelRun: (request, runId) =>
+      respond(async () => {
+        caller(request, "");
+        const run = await requireRun(runId);
+        if (TERMINAL_STATUSES.includes(run.status))
+          throw new ConflictError(`Run "${runId}" already ${run.status}.`);
+        await overtime.client.cancel({ ids: runId });
+        await store.apply([
+          store.updateRun(runId, run.workflow, { status: "canceled", set: { finishedAt: Date.now() } }),
+          store.emit(runId, "run.status", { status: "canceled" }),
+        ]);
+        return Response.json({ runId, status: "canceled" });
+      }),
+
+    retryRun: (request, runId) =>
+      respond(async () => {
+        const rawBody = await request.text();
+        caller(request, rawBody);
+        const body = retryBody.safeParse(rawBody ? parseJson(rawBody) : {});
+        if (!body.success) throw ValidationError.fromZod(body.error);
+        const run = await requireRun(runId);
+        const retried = await retryRun(overtime, run, body.data.mode);
+        return Response.json({ ...retried, ...runUrls(request, retried.runId) }, { status: 202 });
+      }),
+
+    runEvents: (request, runId) =>
+      respond(async () => {
+        await requireRun(runId);
+        const lastEventId =
+          request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after");
+        const stream = runEventStream(store, runId, {
+          lastEventId: lastEventId ?? undefined,
+          signal: request.signal,
+        });
+        return new Response(stream, {
+          headers: {
+            "content-type": "text/event-stream; charset=utf-8",
+            "cache-control": "no-cache, no-transform",
+            connection: "keep-alive",
+            "x-accel-buffering": "no",
+          },
+        });
+      }),
+
+    notify: (request, eventId) =>
+      respond(async () => {
+        const rawBody = await request.text();
+        caller(request, rawBody);
+        const responses = await overtime.client.notify({
+          eventId,
+          eventData: rawBody ? parseJson(rawBody) : undefined,
+        });
+        return Response.json({ eventId, notified: responses.length });
+      }),
+  };
+}
+
+function parseJson(rawBody: string): unknown {
+  if (rawBody.trim() === "") return {};
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw new ValidationError("The body is not valid JSON.", [{ path: "", message: "not valid JSON" }]);
+  }
+}

@@ -1,0 +1,95 @@
+import { Client as QStashClient, Receiver } from "@upstash/qstash";
+import type { Redis } from "@upstash/redis";
+import { Client as WorkflowClient } from "@upstash/workflow";
+import { RunStore } from "./runs/store";
+import { RunTracker } from "./runs/tracking";
+import type { CallerSecrets } from "./trigger/auth";
+import { type CallerLimiter, createCallerLimiter, type RateLimitOptions } from "./trigger/rate-limit";
+import { type StartOptions, startRun } from "./trigger/start";
+import type { AnyWorkflow } from "./workflow/define";
+import { createRegistry, type Registry } from "./workflow/registry";
+import { createWorkflowEndpoint } from "./workflow/serve";
+
+export interface OvertimeConfig {
+  workflows: Registry | readonly AnyWorkflow[];
+  redis: Redis;
+  qstash: { url?: string; token: string };
+  /**
+   * QStash signing keys; every workflow request is verified with them. Passing "skip-verification"
+   * is for local tools only; omitting both is a startup error.
+   */
+  signingKeys: { current: string; next: string } | "skip-verification";
+  /** Public base URL of the app (what QStash calls back), e.g. https://app.vercel.app. */
+  baseUrl: string;
+  /** Path of the catch-all workflow route (default "/api/workflows"). */
+  workflowsPath?: string;
+  retentionDays?: number;
+  keyPrefix?: string;
+  trigger?: { secrets: CallerSecrets; rateLimit?: RateLimitOptions; toleranceSeconds?: number };
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The toolkit, wired once from explicit clients and settings (the app builds it from env; tests directly). */
+export interface Overtime {
+  config: OvertimeConfig;
+  registry: Registry;
+  store: RunStore;
+  tracker: RunTracker;
+  client: WorkflowClient;
+  /** POST handler for `<workflowsPath>/<name>`. */
+  serveWorkflows: (request: Request) => Promise<Response>;
+  limitCaller: CallerLimiter;
+  workflowUrl(name: string): string;
+  start(options: StartOptions): ReturnType<typeof startRun>;
+}
+
+export function createOvertime(config: OvertimeConfig): Overtime {
+  const registry = "get" in config.workflows ? config.workflows : createRegistry(config.workflows);
+  const store = new RunStore({
+    redis: config.redis,
+    retentionDays: config.retentionDays,
+    prefix: config.keyPrefix,
+  });
+  const tracker = new RunTracker(store);
+  const qstashClient = new QStashClient({ baseUrl: config.qstash.url, token: config.qstash.token });
+  const client = new WorkflowClient({ baseUrl: config.qstash.url, token: config.qstash.token });
+  const workflowsPath = config.workflowsPath ?? "/api/workflows";
+  const workflowUrl = (name: string) => `${config.baseUrl.replace(/\/$/, "")}${workflowsPath}/${name}`;
+  const serveWorkflows = createWorkflowEndpoint({
+    registry,
+    tracker,
+    qstashClient,
+    receiver: receiverFor(config.signingKeys),
+    baseUrl: config.baseUrl,
+  });
+  const limitCaller = createCallerLimiter(
+    config.redis,
+    store.keys.rateLimitPrefix(),
+    config.trigger?.rateLimit ?? { requests: 60 },
+  );
+  return {
+    config,
+    registry,
+    store,
+    tracker,
+    client,
+    serveWorkflows,
+    limitCaller,
+    workflowUrl,
+    start: (options) => startRun({ registry, store, client, workflowUrl }, options),
+  };
+}
+
+function receiverFor(keys: OvertimeConfig["signingKeys"]): Receiver | undefined {
+  if (keys === "skip-verification") return undefined;
+  if (!keys?.current || !keys?.next) {
+    throw new ConfigError(
+      "QStash signing keys are missing: set QSTASH_CURRENT_SIGNING_KEY and QSTASH_NEXT_SIGNING_KEY " +
+        "(Upstash console → QStash → Signing keys). Workflow endpoints never run unverified outside local tools.",
+    );
+  }
+  return new Receiver({ currentSigningKey: keys.current, nextSigningKey: keys.next });
+}

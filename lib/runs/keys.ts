@@ -1,0 +1,46 @@
+/**
+ * Redis key layout. Ids and names are URI-encoded inside keys, so an id containing `:` (or anything else)
+ * can never collide with another key's structure.
+ */
+export const RUN_STATUSES = [
+  "queued",
+  "running",
+  "sleeping",
+  "waiting",
+  "succeeded",
+  "failed",
+  "canceled",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "canceled"];
+
+export const enc = (part: string) => encodeURIComponent(part);
+
+export class Keys {
+  constructor(private readonly prefix = "ot") {}
+
+  run = (runId: string) => `${this.prefix}:run:${enc(runId)}`;
+  /** Step starts, one field per step name (HLEN = step count). */
+  steps = (runId: string) => `${this.prefix}:run:${enc(runId)}:steps`;
+  /** Step results and last errors (`e:<name>`, `x:<name>`). */
+  stepResults = (runId: string) => `${this.prefix}:run:${enc(runId)}:results`;
+  /** Also the @upstash/realtime channel name of the run (a realtime channel is a stream key). */
+  events = (runId: string) => `${this.prefix}:run:${enc(runId)}:events`;
+  index = (workflow?: string, status?: RunStatus) =>
+    [`${this.prefix}:runs`, workflow && `wf:${enc(workflow)}`, status && `status:${status}`]
+      .filter(Boolean)
+      .join(":");
+  idempotency = (workflow: string, caller: string, key: string) =>
+    `${this.prefix}:idem:${enc(workflow)}:${enc(caller)}:${enc(key)}`;
+  rateLimitPrefix = () => `${this.prefix}:ratelimit`;
+
+  /** Every index a run appears in, in the order the update script expects. */
+  indexesFor(workflow: string): string[] {
+    return [
+      this.index(),
+      this.index(workflow),
+      ...RUN_STATUSES.map((status) => this.index(undefined, status)),
+      ...RUN_STATUSES.map((status) => this.index(workflow, status)),
+    ];
+  }
+}

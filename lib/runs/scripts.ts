@@ -1,0 +1,65 @@
+/*
+ * Lua run inside the one pipeline a step invocation sends, so reading the current state and writing the
+ * next one is atomic without another round trip.
+ */
+
+/**
+ * Updates a run hash and its indexes.
+ * KEYS: run, all-index, workflow-index, 7 status indexes, 7 workflow+status indexes (RUN_STATUSES order)
+ * ARGV: setJson, setOnceJson, status ("" = keep), mode ("normal" | "reopen"), now, ttlSeconds, cutoff, member
+ * A terminal status sticks unless mode is "reopen" (DLQ resume); "queued" never replaces a status.
+ */
+export const UPDATE_RUN = `
+local statuses = {'queued','running','sleeping','waiting','succeeded','failed','canceled'}
+local terminal = {succeeded=true, failed=true, canceled=true}
+local current = redis.call('HGET', KEYS[1], 'status')
+local status = ARGV[3]
+if current and terminal[current] and ARGV[4] ~= 'reopen' then return current end
+if status == 'queued' and current then status = '' end
+for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSETNX', KEYS[1], field, value) end
+for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
+redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[5])
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
+local ttl = tonumber(ARGV[6])
+redis.call('EXPIRE', KEYS[1], ttl)
+local score = tonumber(redis.call('HGET', KEYS[1], 'createdAt'))
+local member = ARGV[8]
+local function index(key)
+  redis.call('ZADD', key, score, member)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[7])
+  redis.call('EXPIRE', key, ttl)
+end
+index(KEYS[2])
+index(KEYS[3])
+if status == '' then status = current end
+if not status then return false end
+redis.call('HSET', KEYS[1], 'status', status)
+for i, name in ipairs(statuses) do
+  if name == status then
+    index(KEYS[3 + i])
+    index(KEYS[10 + i])
+  else
+    redis.call('ZREM', KEYS[3 + i], member)
+    redis.call('ZREM', KEYS[10 + i], member)
+  end
+end
+return status
+`;
+
+/**
+ * Appends an event to a run's @upstash/realtime channel (stream + pub/sub) in the format realtime's
+ * `emit` writes, so realtime's `history`/`subscribe` read it unchanged.
+ * KEYS: stream, steps hash (only with onceField) ; ARGV: event, dataJson, ttlSeconds, maxLen, onceField, onceValue
+ * With onceField, the event is written only if HSETNX on the steps hash sets it (a step finishes once).
+ */
+export const EMIT_EVENT = `
+if ARGV[5] ~= '' then
+  if redis.call('HSETNX', KEYS[2], ARGV[5], ARGV[6]) == 0 then return false end
+  redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[4], '*', 'data', ARGV[2], 'event', ARGV[1], 'channel', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+redis.call('PUBLISH', KEYS[1], '{"data":' .. ARGV[2] .. ',"event":' .. cjson.encode(ARGV[1]) ..
+  ',"channel":' .. cjson.encode(KEYS[1]) .. ',"id":"' .. id .. '"}')
+return id
+`;

@@ -1,0 +1,387 @@
+import type { Pipeline, Redis } from "@upstash/redis";
+import { Keys, RUN_STATUSES, type RunStatus } from "./keys";
+import { EMIT_EVENT, UPDATE_RUN } from "./scripts";
+
+export type TriggerSource = "webhook" | "schedule" | "api" | "parent" | "retry";
+
+export interface RunError {
+  message: string;
+  step?: string;
+}
+
+export interface IncompatibleStep {
+  expected: string;
+  found: string;
+}
+
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  createdAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  source: TriggerSource;
+  label?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: RunError;
+  currentStep?: string;
+  sleepingUntil?: number;
+  waitingFor?: string;
+  incompatible?: IncompatibleStep;
+  retryOf?: string;
+  stepCount: number;
+}
+
+export type StepOutcome = "running" | "sleeping" | "waiting" | "succeeded" | "failed";
+
+export interface StepRecord {
+  name: string;
+  type: string;
+  startedAt: number;
+  finishedAt?: number;
+  durationMs?: number;
+  attempt: number;
+  outcome: StepOutcome;
+  resultBytes?: number;
+  error?: string;
+}
+
+export interface RunEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** A write queued for the next pipeline; everything a step invocation records goes out in one request. */
+export type Op = (pipeline: Pipeline) => void;
+
+export interface RunPatch {
+  status?: RunStatus;
+  set?: Partial<Record<keyof RunRecord, unknown>>;
+  setOnce?: Partial<Record<keyof RunRecord, unknown>>;
+  reopen?: boolean;
+}
+
+export interface ListOptions {
+  workflow?: string;
+  status?: RunStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RunPage {
+  runs: RunRecord[];
+  nextCursor?: string;
+}
+
+export interface StoreOptions {
+  redis: Redis;
+  retentionDays?: number;
+  prefix?: string;
+  /** Inputs and outputs larger than this (JSON bytes) are stored as a truncated preview. */
+  maxValueBytes?: number;
+  maxEventsPerRun?: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Scalars stored as plain text; everything else as JSON. */
+const PLAIN_FIELDS = new Set(["id", "workflow", "status", "source", "createdAt", "updatedAt", "finishedAt"]);
+
+/** Run and step records, indexes and event channels in Redis, all expiring after the retention period. */
+export class RunStore {
+  readonly keys: Keys;
+  readonly redis: Redis;
+  readonly retentionMs: number;
+  private readonly maxValueBytes: number;
+  private readonly maxEvents: number;
+
+  constructor(options: StoreOptions) {
+    this.redis = options.redis;
+    this.keys = new Keys(options.prefix);
+    this.retentionMs = (options.retentionDays ?? 30) * DAY_MS;
+    this.maxValueBytes = options.maxValueBytes ?? 16_384;
+    this.maxEvents = options.maxEventsPerRun ?? 2_000;
+  }
+
+  get ttlSeconds(): number {
+    return Math.ceil(this.retentionMs / 1000);
+  }
+
+  /** Creates or updates a run (and its index entries); `workflow` is needed to place it in the indexes. */
+  updateRun(runId: string, workflow: string, patch: RunPatch): Op {
+    const now = Date.now();
+    const set = encodeFields({ ...patch.set });
+    const setOnce = encodeFields({ id: runId, workflow, source: "api", ...patch.setOnce });
+    return (pipeline) => {
+      pipeline.eval(
+        UPDATE_RUN,
+        [this.keys.run(runId), ...this.keys.indexesFor(workflow)],
+        [
+          JSON.stringify(set),
+          JSON.stringify(setOnce),
+          patch.status ?? "",
+          patch.reopen ? "reopen" : "normal",
+          String(now),
+          String(this.ttlSeconds),
+          String(now - this.retentionMs),
+          runId,
+        ],
+      );
+    };
+  }
+
+  /** Records that a step attempt started (overwrites the previous attempt's start). */
+  stepStarted(runId: string, step: { name: string; type: string; attempt: number; detail?: object }): Op {
+    const value = JSON.stringify({
+      type: step.type,
+      startedAt: Date.now(),
+      attempt: step.attempt,
+      ...step.detail,
+    });
+    return (pipeline) => {
+      pipeline.hset(this.keys.steps(runId), { [step.name]: value });
+      pipeline.hdel(this.keys.stepResults(runId), `x:${step.name}`);
+      pipeline.expire(this.keys.steps(runId), this.ttlSeconds);
+    };
+  }
+
+  /** Records a step's result once, however many invocations replay it, and emits `step.finished` that once. */
+  stepFinished(runId: string, name: string, result: unknown): Op {
+    const finishedAt = Date.now();
+    const resultBytes = jsonBytes(result);
+    return this.emit(
+      runId,
+      "step.finished",
+      { step: name, resultBytes },
+      {
+        field: `e:${name}`,
+        value: JSON.stringify({ finishedAt, resultBytes }),
+      },
+    );
+  }
+
+  stepFailed(runId: string, name: string, message: string): Op {
+    return (pipeline) => {
+      pipeline.hset(this.keys.stepResults(runId), {
+        [`x:${name}`]: JSON.stringify({ message, at: Date.now() }),
+      });
+      pipeline.expire(this.keys.stepResults(runId), this.ttlSeconds);
+    };
+  }
+
+  /** Appends an event to the run's channel; with `once`, only if that steps-hash field was not set yet. */
+  emit(runId: string, event: string, data: object, once?: { field: string; value: string }): Op {
+    const payload = JSON.stringify({ runId, at: Date.now(), ...data });
+    return (pipeline) => {
+      pipeline.eval(
+        EMIT_EVENT,
+        [this.keys.events(runId), this.keys.stepResults(runId)],
+        [
+          event,
+          payload,
+          String(this.ttlSeconds),
+          String(this.maxEvents),
+          once?.field ?? "",
+          once?.value ?? "",
+        ],
+      );
+    };
+  }
+
+  /** Sends queued writes as one pipeline (one HTTP request). */
+  async apply(ops: Op[]): Promise<void> {
+    if (ops.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const op of ops) op(pipeline);
+    await pipeline.exec();
+  }
+
+  /** Stores a value as JSON, or as a preview when it is larger than the limit. */
+  bounded(value: unknown): unknown {
+    if (value === undefined) return undefined;
+    const json = JSON.stringify(value) ?? "null";
+    const bytes = Buffer.byteLength(json);
+    if (bytes <= this.maxValueBytes) return value;
+    return { truncated: true, bytes, preview: json.slice(0, Math.min(1_024, this.maxValueBytes)) };
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const [hash, stepCount] = await this.redis
+      .pipeline()
+      .hgetall(this.keys.run(runId))
+      .hlen(this.keys.steps(runId))
+      .exec<[Record<string, unknown> | null, number]>();
+    return hash ? toRunRecord(hash, stepCount) : undefined;
+  }
+
+  async getSteps(runId: string): Promise<StepRecord[]> {
+    const [starts, results] = await this.redis
+      .pipeline()
+      .hgetall(this.keys.steps(runId))
+      .hgetall(this.keys.stepResults(runId))
+      .exec<[Record<string, unknown> | null, Record<string, unknown> | null]>();
+    return toStepRecords(starts ?? {}, results ?? {});
+  }
+
+  /** Newest first; the cursor is opaque (score + id, so runs created in the same millisecond are not lost). */
+  async listRuns(options: ListOptions = {}): Promise<RunPage> {
+    const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
+    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const key = this.keys.index(options.workflow, options.status);
+    const entries = await this.indexPage(key, limit + 1, after);
+    const page = entries.slice(0, limit);
+    const runs = await this.getRuns(page.map((entry) => entry.id));
+    const last = page.at(-1);
+    const nextCursor = entries.length > limit && last ? encodeCursor(last) : undefined;
+    return { runs, nextCursor };
+  }
+
+  /** Reads the run's channel from the start, or after a stream id. */
+  async eventsSince(runId: string, afterId?: string): Promise<RunEvent[]> {
+    const start = afterId ? `(${afterId}` : "-";
+    const entries = await this.redis.xrange(this.keys.events(runId), start, "+", 1_000);
+    return Object.entries(entries).map(([id, fields]) => ({
+      id,
+      event: String((fields as Record<string, unknown>).event),
+      data: decode((fields as Record<string, unknown>).data) as Record<string, unknown>,
+    }));
+  }
+
+  private async indexPage(key: string, count: number, after?: Cursor): Promise<Cursor[]> {
+    const max = after ? after.score : "+inf";
+    // Entries with the cursor's score that were already returned come first (REV = descending member order).
+    const slack = after ? 50 : 0;
+    const raw = await this.redis.zrange<unknown[]>(key, max, "-inf", {
+      byScore: true,
+      rev: true,
+      withScores: true,
+      offset: 0,
+      count: count + slack,
+    });
+    const entries: Cursor[] = [];
+    for (let i = 0; i + 1 < raw.length; i += 2)
+      entries.push({ id: String(raw[i]), score: Number(raw[i + 1]) });
+    const fresh = after ? entries.filter((e) => e.score < after.score || e.id < after.id) : entries;
+    return fresh.slice(0, count);
+  }
+
+  private async getRuns(ids: string[]): Promise<RunRecord[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.run(id)).hlen(this.keys.steps(id));
+    const results = await pipeline.exec<unknown[]>();
+    const runs: RunRecord[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const hash = results[i * 2] as Record<string, unknown> | null;
+      if (hash) runs.push(toRunRecord(hash, results[i * 2 + 1] as number));
+    }
+    return runs;
+  }
+}
+
+interface Cursor {
+  score: number;
+  id: string;
+}
+
+export class InvalidCursorError extends Error {
+  override name = "InvalidCursorError";
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.score, cursor.id])).toString("base64url");
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const [score, id] = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as [number, string];
+    if (typeof score !== "number" || typeof id !== "string") throw new Error("shape");
+    return { score, id };
+  } catch {
+    throw new InvalidCursorError(`Invalid cursor ${JSON.stringify(text)}; pass back a nextCursor unchanged.`);
+  }
+}
+
+function encodeFields(fields: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    out[name] = PLAIN_FIELDS.has(name) ? String(value) : JSON.stringify(value);
+  }
+  return out;
+}
+
+/** @upstash/redis parses JSON replies itself; tolerate both parsed and raw text. */
+function decode(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecord {
+  const field = (name: keyof RunRecord) =>
+    (PLAIN_FIELDS.has(name) ? hash[name] : decode(hash[name])) ?? undefined;
+  const optionalNumber = (name: keyof RunRecord) => {
+    const value = Number(hash[name]);
+    return hash[name] === undefined || !Number.isFinite(value) ? undefined : value;
+  };
+  return {
+    id: String(hash.id),
+    workflow: String(hash.workflow),
+    status: String(hash.status ?? "queued") as RunStatus,
+    createdAt: Number(hash.createdAt),
+    updatedAt: Number(hash.updatedAt),
+    finishedAt: optionalNumber("finishedAt"),
+    source: String(hash.source ?? "api") as TriggerSource,
+    label: field("label") as string | undefined,
+    input: field("input"),
+    output: field("output"),
+    error: field("error") as RunError | undefined,
+    currentStep: field("currentStep") as string | undefined,
+    sleepingUntil: field("sleepingUntil") as number | undefined,
+    waitingFor: field("waitingFor") as string | undefined,
+    incompatible: field("incompatible") as IncompatibleStep | undefined,
+    retryOf: field("retryOf") as string | undefined,
+    stepCount,
+  };
+}
+
+function toStepRecords(starts: Record<string, unknown>, results: Record<string, unknown>): StepRecord[] {
+  const steps: StepRecord[] = [];
+  for (const [name, raw] of Object.entries(starts)) {
+    const start = decode(raw) as { type: string; startedAt: number; attempt: number };
+    const end = decode(results[`e:${name}`]) as { finishedAt: number; resultBytes: number } | undefined;
+    const failure = decode(results[`x:${name}`]) as { message: string } | undefined;
+    steps.push({
+      name,
+      type: start.type,
+      startedAt: start.startedAt,
+      attempt: start.attempt,
+      outcome: end ? "succeeded" : failure ? "failed" : pendingOutcome(start.type),
+      ...(end && {
+        finishedAt: end.finishedAt,
+        durationMs: end.finishedAt - start.startedAt,
+        resultBytes: end.resultBytes,
+      }),
+      ...(failure && !end && { error: failure.message }),
+    });
+  }
+  return steps.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+function pendingOutcome(type: string): StepOutcome {
+  if (type === "sleep") return "sleeping";
+  if (type === "wait") return "waiting";
+  return "running";
+}
+
+function jsonBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? "");
+}
+
+export { RUN_STATUSES };

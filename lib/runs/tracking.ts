@@ -1,0 +1,179 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type WorkflowContext, WorkflowMiddleware } from "@upstash/workflow";
+import type { Op, RunError, RunPatch, RunStore, TriggerSource } from "./store";
+
+/** What kind of step a name belongs to; learned by the context wrapper before the SDK runs the step. */
+export interface StepKind {
+  type: "run" | "sleep" | "wait" | "call" | "invoke" | "notify" | "webhook";
+  detail?: { sleepingUntil?: number; waitingFor?: string };
+}
+
+/** The writes one HTTP invocation of a workflow endpoint collects; sent as one pipeline. */
+class Invocation {
+  ops: Op[] = [];
+  readonly stepKinds = new Map<string, StepKind>();
+  requests = 0;
+}
+
+export const SOURCE_HEADER = "overtime-source";
+export const RETRY_OF_HEADER = "overtime-retry-of";
+const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api", "parent", "retry"];
+
+/**
+ * Records runs and steps from @upstash/workflow middleware callbacks.
+ *
+ * Cost: the writes of an invocation are queued and sent in ONE pipeline, at the first point where
+ * they must be durable before QStash can move on (just before a step executes), or when the
+ * invocation ends. Step results are written with HSETNX, so replays and redeliveries record a step once.
+ */
+export class RunTracker {
+  private readonly storage = new AsyncLocalStorage<Invocation>();
+
+  constructor(readonly store: RunStore) {}
+
+  /** Wraps a workflow endpoint so everything recorded during one request shares one pipeline. */
+  wrapEndpoint(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
+    return (request) =>
+      this.storage.run(new Invocation(), async () => {
+        try {
+          return await handler(request);
+        } finally {
+          await this.flush();
+        }
+      });
+  }
+
+  /** The middleware to install on a workflow's serve options. */
+  middleware(workflow: string): WorkflowMiddleware {
+    return new WorkflowMiddleware({
+      name: "overtime-run-tracking",
+      callbacks: {
+        runStarted: ({ context }) => this.onRunStarted(workflow, context),
+        beforeExecution: ({ stepName, context }) => this.onStepStarting(workflow, stepName, context),
+        afterExecution: ({ stepName, result, context }) =>
+          this.queue(
+            this.store.stepFinished(context.workflowRunId, stepName, result),
+            this.store.updateRun(context.workflowRunId, workflow, { status: "running" }),
+          ),
+        runCompleted: ({ result, context }) => this.onRunCompleted(workflow, context.workflowRunId, result),
+        onError: ({ error, workflowRunId }) => this.onError(workflow, workflowRunId, error),
+      },
+    });
+  }
+
+  /** Notes a step's kind for the current invocation (called by the context wrapper). */
+  noteStep(name: string, kind: StepKind): void {
+    this.storage.getStore()?.stepKinds.set(name, kind);
+  }
+
+  log(runId: string, message: string): void {
+    this.queue(this.store.emit(runId, "log", { message }));
+  }
+
+  /** Marks a run failed for good (non-retryable error, incompatible code, failure callback). */
+  failRun(workflow: string, runId: string, error: RunError, extra: RunPatch["set"] = {}): void {
+    this.queue(
+      this.store.updateRun(runId, workflow, {
+        status: "failed",
+        set: { finishedAt: Date.now(), ...extra },
+        setOnce: { error },
+      }),
+      this.store.emit(runId, "run.status", { status: "failed", error }),
+    );
+  }
+
+  /** Requests sent by the current invocation so far (for tests and diagnostics). */
+  get requestsInThisInvocation(): number {
+    return this.storage.getStore()?.requests ?? 0;
+  }
+
+  private onRunStarted(workflow: string, context: WorkflowContext<unknown>) {
+    const runId = context.workflowRunId;
+    const source = context.headers.get(SOURCE_HEADER) as TriggerSource | null;
+    this.queue(
+      this.store.updateRun(runId, workflow, {
+        status: "running",
+        setOnce: {
+          source: source && TRIGGER_SOURCES.includes(source) ? source : "api",
+          createdAt: context.workflowRunCreatedAt || undefined,
+          input: this.store.bounded(context.requestPayload),
+          label: context.label,
+          retryOf: context.headers.get(RETRY_OF_HEADER) ?? undefined,
+        },
+      }),
+      this.store.emit(runId, "run.status", { status: "running" }, { field: "run:started", value: "1" }),
+    );
+  }
+
+  private async onStepStarting(workflow: string, stepName: string, context: WorkflowContext<unknown>) {
+    const runId = context.workflowRunId;
+    const kind = this.storage.getStore()?.stepKinds.get(stepName) ?? { type: "run" };
+    const attempt = context.retried + 1;
+    const status = kind.type === "sleep" ? "sleeping" : kind.type === "wait" ? "waiting" : "running";
+    this.queue(
+      this.store.stepStarted(runId, { name: stepName, type: kind.type, attempt, detail: kind.detail }),
+      this.store.updateRun(runId, workflow, {
+        status,
+        set: { currentStep: stepName, ...kind.detail },
+      }),
+      this.store.emit(runId, "step.started", { step: stepName, type: kind.type, attempt, ...kind.detail }),
+    );
+    // Durable before the step runs: a live viewer sees it start, and QStash cannot deliver the next
+    // invocation before this one's writes landed.
+    await this.flush();
+  }
+
+  private onRunCompleted(workflow: string, runId: string, result: unknown) {
+    this.queue(
+      this.store.updateRun(runId, workflow, {
+        status: "succeeded",
+        set: { output: this.store.bounded(result), finishedAt: Date.now(), currentStep: null },
+      }),
+      this.store.emit(runId, "run.status", { status: "succeeded" }),
+    );
+  }
+
+  private onError(workflow: string, runId: string | undefined, error: Error) {
+    if (!runId || error instanceof TrackingError) return;
+    const step = (error as { errorStepName?: unknown }).errorStepName;
+    const stepName = typeof step === "string" ? step : undefined;
+    const runError: RunError = { message: error.message, ...(stepName && { step: stepName }) };
+    this.queue(
+      ...(stepName ? [this.store.stepFailed(runId, stepName, error.message)] : []),
+      this.store.updateRun(runId, workflow, { set: { error: runError } }),
+      this.store.emit(runId, "step.failed", { ...runError }),
+    );
+  }
+
+  private queue(...ops: Op[]): void {
+    const invocation = this.storage.getStore();
+    if (invocation) {
+      invocation.ops.push(...ops);
+      return;
+    }
+    // Outside a wrapped endpoint (e.g. the middleware used on its own): write right away.
+    this.store.apply(ops).catch(reportTrackingFailure);
+  }
+
+  private async flush(): Promise<void> {
+    const invocation = this.storage.getStore();
+    if (!invocation || invocation.ops.length === 0) return;
+    const ops = invocation.ops;
+    invocation.ops = [];
+    invocation.requests++;
+    try {
+      await this.store.apply(ops);
+    } catch (error) {
+      reportTrackingFailure(error);
+    }
+  }
+}
+
+/** Tracking problems are reported, never allowed to fail the user's run. */
+class TrackingError extends Error {
+  override name = "TrackingError";
+}
+
+function reportTrackingFailure(error: unknown): void {
+  console.error("[overtime] run tracking write failed:", new TrackingError(String(error)));
+}

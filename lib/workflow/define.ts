@@ -1,0 +1,82 @@
+import type { FlowControl } from "@upstash/qstash";
+import type { WorkflowContext } from "@upstash/workflow";
+import type { z } from "zod";
+
+/** A cron schedule declared next to the workflow; `npm run schedules:sync` reconciles it with QStash. */
+export interface ScheduleSpec<TInput> {
+  /** Stable id within the workflow (part of the QStash schedule id). */
+  id: string;
+  cron: string;
+  /** IANA timezone, e.g. "Europe/Berlin"; UTC when omitted. */
+  timezone?: string;
+  input: TInput;
+}
+
+/** Token / request budget a run may spend (enforced by the budget module). */
+export interface BudgetSpec {
+  maxTokens?: number;
+  maxRequests?: number;
+}
+
+export interface FailureInfo<TInput> {
+  runId: string;
+  input: TInput;
+  status: number;
+  message: string;
+  step?: string;
+}
+
+export interface HandlerArgs<TInput> {
+  /** The Upstash Workflow context: `context.run`, `sleep`, `waitForEvent`, `call`, ... */
+  context: WorkflowContext<TInput>;
+  /** The run's input, validated against the workflow's `input` schema. */
+  input: TInput;
+  runId: string;
+  /** Appends a line to the run's event channel. Call it inside `context.run` to log once, not once per replay. */
+  log(message: string): void;
+}
+
+export interface WorkflowDefinition<TInput = unknown, TOutput = unknown> {
+  name: string;
+  description?: string;
+  input: z.ZodType<TInput>;
+  output?: z.ZodType<TOutput>;
+  schedules?: ScheduleSpec<TInput>[];
+  /** QStash retries per step (default 3). */
+  retries?: number;
+  /** QStash retry delay expression, e.g. "1000 * pow(2, retried)". */
+  retryDelay?: string;
+  flowControl?: FlowControl;
+  budget?: BudgetSpec;
+  onFailure?(failure: FailureInfo<TInput>): Promise<void> | void;
+  handler(args: HandlerArgs<TInput>): Promise<TOutput>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry mixes inputs; `unknown` breaks on the contravariant handler.
+export type AnyWorkflow = WorkflowDefinition<any, any>;
+
+/** Names end up in URLs, Redis keys and QStash schedule ids, so they stay boring. */
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class WorkflowDefinitionError extends Error {
+  override name = "WorkflowDefinitionError";
+}
+
+/** Declares a workflow; checks the parts that would otherwise fail late (name, schedule ids). */
+export function defineWorkflow<TInput, TOutput>(
+  definition: WorkflowDefinition<TInput, TOutput>,
+): WorkflowDefinition<TInput, TOutput> {
+  if (!NAME.test(definition.name)) {
+    throw new WorkflowDefinitionError(
+      `Workflow name ${JSON.stringify(definition.name)} must match ${NAME} (lower-case letters, digits, dashes).`,
+    );
+  }
+  const scheduleIds = (definition.schedules ?? []).map((schedule) => schedule.id);
+  const duplicate = scheduleIds.find((id, index) => scheduleIds.indexOf(id) !== index);
+  if (duplicate) {
+    throw new WorkflowDefinitionError(
+      `Workflow "${definition.name}" declares schedule "${duplicate}" twice.`,
+    );
+  }
+  return Object.freeze({ ...definition });
+}

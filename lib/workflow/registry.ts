@@ -1,0 +1,28 @@
+import type { AnyWorkflow } from "./define";
+
+export class DuplicateWorkflowError extends Error {
+  override name = "DuplicateWorkflowError";
+  constructor(name: string) {
+    super(`Two workflows are named "${name}"; workflow names must be unique in the registry.`);
+  }
+}
+
+export interface Registry {
+  get(name: string): AnyWorkflow | undefined;
+  list(): AnyWorkflow[];
+  names(): string[];
+}
+
+/** The one list of workflows the app serves; everything else (routes, trigger, schedules) derives from it. */
+export function createRegistry(definitions: readonly AnyWorkflow[]): Registry {
+  const byName = new Map<string, AnyWorkflow>();
+  for (const definition of definitions) {
+    if (byName.has(definition.name)) throw new DuplicateWorkflowError(definition.name);
+    byName.set(definition.name, definition);
+  }
+  return {
+    get: (name) => byName.get(name),
+    list: () => [...byName.values()],
+    names: () => [...byName.keys()],
+  };
+}

@@ -1,0 +1,156 @@
+import type { Client as QStashClient, Receiver } from "@upstash/qstash";
+import { type WorkflowContext, WorkflowError, WorkflowNonRetryableError } from "@upstash/workflow";
+import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
+import { ValidationError } from "../http/errors";
+import type { IncompatibleStep } from "../runs/store";
+import type { RunTracker, StepKind } from "../runs/tracking";
+import type { AnyWorkflow } from "./define";
+import type { Registry } from "./registry";
+
+export interface ServeConfig {
+  registry: Registry;
+  tracker: RunTracker;
+  qstashClient: QStashClient;
+  /** Verifies every request comes from QStash; `undefined` only when verification was explicitly skipped. */
+  receiver: Receiver | undefined;
+  /** Public base URL QStash calls back (replaces the request's origin). */
+  baseUrl?: string;
+}
+
+/**
+ * One handler for every workflow in the registry (`serveMany`): `POST <basePath>/<workflow name>`.
+ * It accepts a standard Request, so the Next.js route and the test harness serve the same code.
+ */
+export function createWorkflowEndpoint(config: ServeConfig): (request: Request) => Promise<Response> {
+  const workflows = Object.fromEntries(
+    config.registry.list().map((definition) => [definition.name, invokable(definition, config)]),
+  );
+  const { POST } = serveMany(workflows);
+  return config.tracker.wrapEndpoint(POST);
+}
+
+function invokable(definition: AnyWorkflow, config: ServeConfig) {
+  const { tracker } = config;
+  return createWorkflow(routeFunction(definition, tracker), {
+    qstashClient: config.qstashClient,
+    receiver: config.receiver,
+    baseUrl: config.baseUrl,
+    // Never read process.env: everything the SDK needs is passed explicitly.
+    env: {},
+    disableTelemetry: true,
+    middlewares: [tracker.middleware(definition.name)],
+    failureFunction: async ({ context, failStatus, failResponse }) => {
+      const message = failureMessage(failResponse);
+      tracker.failRun(definition.name, context.workflowRunId, { message });
+      await definition.onFailure?.({
+        runId: context.workflowRunId,
+        input: context.requestPayload,
+        status: failStatus,
+        message,
+      });
+    },
+  });
+}
+
+function routeFunction(definition: AnyWorkflow, tracker: RunTracker) {
+  return async (context: WorkflowContext<unknown>) => {
+    const runId = context.workflowRunId;
+    // The initial payload only (the route function never sees callback envelopes); see workflow-js#191.
+    const parsed = definition.input.safeParse(context.requestPayload);
+    if (!parsed.success) {
+      const message = ValidationError.fromZod(parsed.error, "input").message;
+      tracker.failRun(definition.name, runId, { message });
+      throw new WorkflowNonRetryableError(message);
+    }
+    try {
+      const output = await definition.handler({
+        context: observeSteps(context, tracker),
+        input: parsed.data,
+        runId,
+        log: (message) => tracker.log(runId, message),
+      });
+      return definition.output ? definition.output.parse(output) : output;
+    } catch (error) {
+      throw failureFor(error, definition.name, runId, tracker);
+    }
+  };
+}
+
+/** Decides what a thrown error does to the run; step aborts (the SDK's control flow) pass through. */
+function failureFor(error: unknown, workflow: string, runId: string, tracker: RunTracker): unknown {
+  const incompatible = incompatibleStep(error);
+  if (incompatible) {
+    const message =
+      `The workflow's code changed under this run: step "${incompatible.expected}" already ran, ` +
+      `but the current code has "${incompatible.found}" there. Restart the run on the current code.`;
+    tracker.failRun(workflow, runId, { message, step: incompatible.found }, { incompatible });
+    return new WorkflowNonRetryableError(message);
+  }
+  if (error instanceof WorkflowNonRetryableError) {
+    const step = (error as { errorStepName?: string }).errorStepName;
+    tracker.failRun(workflow, runId, { message: error.message, ...(step && { step }) });
+  }
+  return error;
+}
+
+const INCOMPATIBLE = /^Incompatible step (?:name|type)\. Expected '(.*)', got '(.*)' from the request/;
+
+/** Recognizes the SDK's replay mismatch; `expected` is what the run's history has, `found` the current code. */
+export function incompatibleStep(error: unknown): IncompatibleStep | undefined {
+  if (!(error instanceof WorkflowError)) return undefined;
+  const match = INCOMPATIBLE.exec(error.message);
+  if (match) return { expected: match[2] as string, found: match[1] as string };
+  if (error.message.startsWith("Incompatible step")) return { expected: "?", found: error.message };
+  return undefined;
+}
+
+/** A view of the context that tells the tracker what kind of step each name is before the SDK runs it. */
+function observeSteps<T>(context: WorkflowContext<T>, tracker: RunTracker): WorkflowContext<T> {
+  return new Proxy(context, {
+    get(target, property, _receiver) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      const kindOf = STEP_KINDS[property as string];
+      if (!kindOf) return value.bind(target);
+      return (stepName: string, ...args: unknown[]) => {
+        tracker.noteStep(stepName, kindOf(args));
+        return value.apply(target, [stepName, ...args]);
+      };
+    },
+  });
+}
+
+const STEP_KINDS: Record<string, (args: unknown[]) => StepKind> = {
+  run: () => ({ type: "run" }),
+  sleep: ([duration]) => ({ type: "sleep", detail: { sleepingUntil: Date.now() + durationMs(duration) } }),
+  sleepUntil: ([until]) => ({ type: "sleep", detail: { sleepingUntil: instantMs(until) } }),
+  waitForEvent: ([eventId]) => ({ type: "wait", detail: { waitingFor: String(eventId) } }),
+  waitForWebhook: () => ({ type: "wait" }),
+  call: () => ({ type: "call" }),
+  invoke: () => ({ type: "invoke" }),
+  notify: () => ({ type: "notify" }),
+  createWebhook: () => ({ type: "webhook" }),
+};
+
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function durationMs(duration: unknown): number {
+  if (typeof duration === "number") return duration * 1_000;
+  const match = /^(\d+)([smhd])$/.exec(String(duration));
+  return match ? Number(match[1]) * (UNIT_MS[match[2] as string] ?? 0) : 0;
+}
+
+function instantMs(until: unknown): number {
+  if (until instanceof Date) return until.getTime();
+  if (typeof until === "number") return until * 1_000;
+  return Date.parse(String(until));
+}
+
+function failureMessage(failResponse: string): string {
+  try {
+    const parsed = JSON.parse(failResponse) as { message?: string };
+    return parsed.message ?? failResponse;
+  } catch {
+    return failResponse;
+  }
+}

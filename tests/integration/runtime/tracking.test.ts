@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createTestStack, type TestStack } from "@/dev/testing";
+import { defineWorkflow } from "@/lib/workflow/define";
+
+const attempts = new Map<string, number>();
+
+const pipeline = defineWorkflow({
+  name: "pipeline",
+  input: z.object({ topic: z.string() }),
+  retryDelay: "100",
+  async handler({ context, input }) {
+    const outline = await context.run("outline", () => `outline of ${input.topic}`);
+    const [a, b] = await Promise.all([
+      context.run("draft-a", () => `${outline} / a`),
+      context.run("draft-b", () => `${outline} / b`),
+    ]);
+    await context.run("flaky", () => {
+      const seen = (attempts.get(context.workflowRunId) ?? 0) + 1;
+      attempts.set(context.workflowRunId, seen);
+      if (seen < 2) throw new Error("transient failure");
+      return seen;
+    });
+    await context.sleep("cool-down", 60);
+    return { a, b };
+  },
+});
+
+const steady = defineWorkflow({
+  name: "steady",
+  input: z.object({}),
+  async handler({ context }) {
+    await context.run("one", () => 1);
+    await Promise.all([context.run("two-a", () => 2), context.run("two-b", () => 2)]);
+    await context.sleep("pause", 5);
+    return context.run("three", () => 3);
+  },
+});
+
+const strict = defineWorkflow({
+  name: "strict",
+  input: z.object({ count: z.number().int() }),
+  async handler({ context, input }) {
+    return context.run("double", () => input.count * 2);
+  },
+});
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await createTestStack({ workflows: [pipeline, steady, strict] });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe("run tracking through the real SDKs", () => {
+  it("records a run with sequential, parallel, retried and sleep steps once each", async () => {
+    const runId = await t.trigger("pipeline", { topic: "otters" });
+    const sleeping = await t.waitForRun(runId, { status: "sleeping" });
+    expect(sleeping.currentStep).toBe("cool-down");
+    await t.advanceTime(61_000);
+    const run = await t.waitForRun(runId);
+    expect(run).toMatchObject({ status: "succeeded", workflow: "pipeline", source: "api", stepCount: 5 });
+    expect(run.output).toEqual({ a: "outline of otters / a", b: "outline of otters / b" });
+    expect(run.input).toEqual({ topic: "otters" });
+    expect(run.finishedAt).toBeGreaterThanOrEqual(run.createdAt);
+
+    const { steps } = await t.getRun(runId);
+    expect(steps.map((s) => s.name).sort()).toEqual(["cool-down", "draft-a", "draft-b", "flaky", "outline"]);
+    for (const step of steps) expect(step.outcome).toBe("succeeded");
+    const flaky = steps.find((s) => s.name === "flaky");
+    expect(flaky).toMatchObject({ attempt: 2, type: "run" });
+    expect(steps.find((s) => s.name === "cool-down")?.type).toBe("sleep");
+    expect(steps.find((s) => s.name === "outline")?.resultBytes).toBe(
+      JSON.stringify("outline of otters").length,
+    );
+
+    const events = await t.overtime.store.eventsSince(runId);
+    const finished = events.filter((e) => e.event === "step.finished").map((e) => e.data.step);
+    expect(finished.sort()).toEqual(["cool-down", "draft-a", "draft-b", "flaky", "outline"]);
+    expect(events.filter((e) => e.event === "step.failed")).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ event: "run.status", data: { status: "succeeded" } });
+  });
+
+  it("costs at most one Redis request per step invocation", async () => {
+    await t.waitForIdle();
+    const before = { redis: await t.redisRequests(), invocations: t.invocations };
+    const runId = await t.trigger("steady", {});
+    await t.advanceTime(6_000); // waits for quiet before and after moving the clock
+    const redis = (await t.redisRequests()) - before.redis;
+    const invocations = t.invocations - before.invocations;
+    const triggerWrites = 1;
+    expect((await t.getRun(runId)).run?.status).toBe("succeeded");
+    expect(redis - triggerWrites).toBeLessThanOrEqual(invocations);
+    console.log(`[perf] steady: ${invocations} invocations, ${redis - triggerWrites} tracking requests`);
+  });
+
+  it("fails a run whose payload does not match the input schema, with the field errors", async () => {
+    const { workflowRunId } = await t.overtime.client.trigger({
+      url: t.overtime.workflowUrl("strict"),
+      body: { count: "many" },
+    });
+    const run = await t.waitForRun(workflowRunId);
+    expect(run.status).toBe("failed");
+    expect(run.error?.message).toContain("count");
+  });
+
+  it("encodes run ids that contain ':' in keys and URLs", async () => {
+    const runId = await t.trigger("strict", { count: 1 }, { runId: "customer:42:job" });
+    expect(runId).toBe("wfr_customer:42:job");
+    const run = await t.waitForRun(runId);
+    expect(run.status).toBe("succeeded");
+    const response = await fetch(`${t.url}/api/runs/${encodeURIComponent(runId)}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { run: { id: string } };
+    expect(body.run.id).toBe(runId);
+  });
+});
