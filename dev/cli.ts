@@ -10,6 +10,9 @@ import { type DevStack, type DevStackEnv, startDevStack } from "./stack";
 import { logLine } from "./support/logger";
 import { RedisServerMissingError } from "./support/redis-server";
 
+/** Local only: lets the README's curl examples trigger runs without any setup. */
+const DEV_TRIGGER_SECRET = "overtime-dev-trigger-secret";
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
 
 const CliEnv = z.object({
@@ -98,7 +101,13 @@ function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {
     process.execPath,
     [nextBinPath(), "dev", "--port", String(config.PORT), "--hostname", "127.0.0.1"],
     {
-      env: { ...process.env, ...stackEnv, UPSTASH_WORKFLOW_URL: appUrl, NEXT_TELEMETRY_DISABLED: "1" },
+      env: {
+        ...process.env,
+        ...stackEnv,
+        UPSTASH_WORKFLOW_URL: appUrl,
+        OVERTIME_TRIGGER_SECRET: process.env.OVERTIME_TRIGGER_SECRET || DEV_TRIGGER_SECRET,
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
       // Stopped by us, in order, rather than by the terminal's Ctrl-C reaching the whole group.
       detached: true,
@@ -131,6 +140,11 @@ function printSummary(command: "dev" | "stack", config: CliEnv, stack: DevStack)
     `  QStash       ${stack.env.QSTASH_URL}`,
     `  Dev model    ${stack.env.OPENAI_BASE_URL}  (deterministic, not an LLM)`,
     `  Redis        ${stack.env.REDIS_URL}`,
+    "",
+    "  Trigger a run:",
+    `    curl -X POST http://127.0.0.1:${config.PORT}/api/trigger/hello \\`,
+    `      -H "Authorization: Bearer ${process.env.OVERTIME_TRIGGER_SECRET || DEV_TRIGGER_SECRET}" \\`,
+    `      -H "Content-Type: application/json" -d '{"name":"Ada"}'`,
     "",
     "  Ctrl-C stops everything.",
     "",
