@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -87,6 +87,33 @@ describe("dev:stack", () => {
     if (value === undefined) throw new Error(`${key} was not printed`);
     return value;
   }
+});
+
+describe("dev:stack without redis-server", () => {
+  it("says how to install it and exits 1", async () => {
+    const nodeOnly = mkdtempSync(path.join(tmpdir(), "overtime-path-"));
+    symlinkSync(process.execPath, path.join(nodeOnly, "node"));
+    const child = spawn(process.execPath, ["--import", "tsx", "dev/cli.ts", "stack"], {
+      env: {
+        ...process.env,
+        PATH: nodeOnly,
+        REDIS_URL: "",
+        DEV_REDIS_REST_PORT: String(await freePort()),
+        DEV_QSTASH_PORT: String(await freePort()),
+        DEV_MODEL_PORT: String(await freePort()),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    rmSync(nodeOnly, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(stderr).toContain("redis-server is not installed");
+    expect(stderr).toContain("apt-get install -y redis-server");
+  });
 });
 
 function readSettings(child: ChildProcess, count: number): Promise<Record<string, string>> {
