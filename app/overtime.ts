@@ -1,4 +1,4 @@
-import { env } from "@/lib/env";
+import { env, publicBaseUrl } from "@/lib/env";
 import { createRouteHandlers, type RouteHandlers } from "@/lib/http/handlers";
 import { createOvertime, type Overtime } from "@/lib/overtime";
 import { redis } from "@/lib/redis";
@@ -15,7 +15,7 @@ export function app(): { overtime: Overtime; handlers: RouteHandlers } {
     redis: redis(),
     qstash: { url: config.QSTASH_URL, token: config.QSTASH_TOKEN },
     signingKeys: { current: config.QSTASH_CURRENT_SIGNING_KEY, next: config.QSTASH_NEXT_SIGNING_KEY },
-    baseUrl: publicBaseUrl(config.UPSTASH_WORKFLOW_URL, config.VERCEL_URL),
+    baseUrl: publicBaseUrl(config),
     retentionDays: config.OVERTIME_RETENTION_DAYS,
     trigger: {
       secrets: config.OVERTIME_TRIGGER_SECRET ? { default: config.OVERTIME_TRIGGER_SECRET } : {},
@@ -24,10 +24,4 @@ export function app(): { overtime: Overtime; handlers: RouteHandlers } {
   });
   instance = { overtime, handlers: createRouteHandlers(overtime) };
   return instance;
-}
-
-function publicBaseUrl(explicit: string | undefined, vercelHost: string | undefined): string {
-  if (explicit) return explicit;
-  if (vercelHost) return `https://${vercelHost}`;
-  return `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 }

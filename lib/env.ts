@@ -10,6 +10,8 @@ import { z } from "zod";
 
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const secret = z.string().trim().min(1, "must not be empty");
+/** Also parsed on its own by the proxy, which must not need the rest of the environment. */
+export const dashboardToken = z.string().trim().min(16, "must be at least 16 characters");
 
 const VARIABLES = {
   UPSTASH_REDIS_REST_URL: {
@@ -48,6 +50,18 @@ const VARIABLES = {
     schema: z.string().optional(),
     source: "set by Vercel on every deployment (host name without scheme); never set it yourself",
   },
+  VERCEL_ENV: {
+    schema: z.string().optional(),
+    source: "set by Vercel on every deployment (production, preview or development); never set it yourself",
+  },
+  OVERTIME_ENV: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9]{1,32}$/, "must be 1-32 lower-case letters or digits (it is part of schedule ids)")
+      .optional(),
+    source:
+      "the environment name schedules are scoped by (e.g. staging); overrides VERCEL_ENV, default development",
+  },
   OVERTIME_TRIGGER_SECRET: {
     schema: z.string().trim().min(16, "must be at least 16 characters").optional(),
     source:
@@ -57,6 +71,13 @@ const VARIABLES = {
   OVERTIME_TRIGGER_RATE_LIMIT: {
     schema: z.coerce.number().int().min(1).max(100_000).default(60),
     source: "trigger requests per minute per caller (default 60)",
+  },
+  DASHBOARD_TOKEN: {
+    schema: dashboardToken.optional(),
+    source:
+      "a random secret you choose (e.g. `openssl rand -hex 32`), at least 16 characters; required in production " +
+      "for every dashboard page and API (sign in with it, or send it as a Bearer token). " +
+      "Without it, production answers 401 everywhere and local dev is open on localhost only",
   },
   OVERTIME_RETENTION_DAYS: {
     schema: z.coerce.number().int().min(1).max(365).default(30),
@@ -95,6 +116,33 @@ function describeProblem(issue: z.core.$ZodIssue): string {
   const source = VARIABLES[name]?.source ?? "unknown";
   const problem = issue.code === "invalid_type" && issue.input === undefined ? "is missing" : issue.message;
   return `${name} ${problem}. Where it comes from: ${source}.`;
+}
+
+/** Parses only `names` from `source`, for tools that need a few variables (e.g. `schedules:sync`). */
+export function parseEnvSubset<K extends keyof Variables>(
+  names: readonly K[],
+  source: Record<string, string | undefined> = process.env,
+): Pick<Env, K> {
+  const picked = Object.fromEntries(
+    names.map((name) => [name, source[name] === "" ? undefined : source[name]]),
+  );
+  const subset = z.object(Object.fromEntries(names.map((name) => [name, VARIABLES[name].schema])));
+  const result = subset.safeParse(picked);
+  if (result.success) return result.data as Pick<Env, K>;
+  throw new EnvError(result.error.issues.map(describeProblem));
+}
+
+/**
+ * The public base URL QStash calls back: UPSTASH_WORKFLOW_URL, else the Vercel deployment URL, else the
+ * local Next.js server.
+ */
+export function publicBaseUrl(
+  config: Partial<Pick<Env, "UPSTASH_WORKFLOW_URL" | "VERCEL_URL">>,
+  port: string | undefined = process.env.PORT,
+): string {
+  if (config.UPSTASH_WORKFLOW_URL) return config.UPSTASH_WORKFLOW_URL;
+  if (config.VERCEL_URL) return `https://${config.VERCEL_URL}`;
+  return `http://127.0.0.1:${port ?? 3000}`;
 }
 
 let cached: Env | undefined;

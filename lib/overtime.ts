@@ -1,14 +1,17 @@
 import { Client as QStashClient, Receiver } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
+import type { PriceTable } from "./cost/pricing";
 import { Client as WorkflowClient } from "@upstash/workflow";
 import { RunStore } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
+import { withScheduleFirings } from "./schedules/firing";
 import type { CallerSecrets } from "./trigger/auth";
 import { type CallerLimiter, createCallerLimiter, type RateLimitOptions } from "./trigger/rate-limit";
 import { type StartOptions, startRun } from "./trigger/start";
 import type { AnyWorkflow } from "./workflow/define";
 import { createRegistry, type Registry } from "./workflow/registry";
 import { createWorkflowEndpoint } from "./workflow/serve";
+import { type AiConfig, createRunServices, type RunServices } from "./workflow/services";
 
 export interface OvertimeConfig {
   workflows: Registry | readonly AnyWorkflow[];
@@ -26,6 +29,8 @@ export interface OvertimeConfig {
   retentionDays?: number;
   keyPrefix?: string;
   trigger?: { secrets: CallerSecrets; rateLimit?: RateLimitOptions; toleranceSeconds?: number };
+  /** Budgets, prices and the claim check (lib/workflow/services.ts). */
+  ai?: AiConfig;
 }
 
 export class ConfigError extends Error {
@@ -39,11 +44,15 @@ export interface Overtime {
   store: RunStore;
   tracker: RunTracker;
   client: WorkflowClient;
-  /** POST handler for `<workflowsPath>/<name>`. */
+  /** POST handler for `<workflowsPath>/<name>`: workflow steps, and schedule firings (they start a run). */
   serveWorkflows: (request: Request) => Promise<Response>;
   limitCaller: CallerLimiter;
   workflowUrl(name: string): string;
   start(options: StartOptions): ReturnType<typeof startRun>;
+  /** Budgets, approvals, tracking: what workflows get as `services`. */
+  services: RunServices;
+  /** The price table run costs are computed with. */
+  prices: PriceTable;
 }
 
 export function createOvertime(config: OvertimeConfig): Overtime {
@@ -56,15 +65,22 @@ export function createOvertime(config: OvertimeConfig): Overtime {
   const tracker = new RunTracker(store);
   const qstashClient = new QStashClient({ baseUrl: config.qstash.url, token: config.qstash.token });
   const client = new WorkflowClient({ baseUrl: config.qstash.url, token: config.qstash.token });
-  const workflowsPath = config.workflowsPath ?? "/api/workflows";
-  const workflowUrl = (name: string) => `${config.baseUrl.replace(/\/$/, "")}${workflowsPath}/${name}`;
-  const serveWorkflows = createWorkflowEndpoint({
-    registry,
-    tracker,
-    qstashClient,
-    receiver: receiverFor(config.signingKeys),
-    baseUrl: config.baseUrl,
-  });
+  const workflowUrl = (name: string) => workflowEndpointUrl(config.baseUrl, name, config.workflowsPath);
+  const receiver = receiverFor(config.signingKeys);
+  const { services, claimCheck, prices } = createRunServices({ store, tracker, client }, config.ai ?? {});
+  const start = (options: StartOptions) => startRun({ registry, store, client, workflowUrl }, options);
+  const serveWorkflows = withScheduleFirings(
+    createWorkflowEndpoint({
+      registry,
+      tracker,
+      qstashClient,
+      receiver,
+      baseUrl: config.baseUrl,
+      services,
+      claimCheck,
+    }),
+    { registry, receiver, start },
+  );
   const limitCaller = createCallerLimiter(
     config.redis,
     store.keys.rateLimitPrefix(),
@@ -79,8 +95,21 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     serveWorkflows,
     limitCaller,
     workflowUrl,
-    start: (options) => startRun({ registry, store, client, workflowUrl }, options),
+    start,
+    services,
+    prices,
   };
+}
+
+export const DEFAULT_WORKFLOWS_PATH = "/api/workflows";
+
+/** Full URL of a workflow's serve endpoint (what QStash calls for every step, and what schedules target). */
+export function workflowEndpointUrl(
+  baseUrl: string,
+  name: string,
+  workflowsPath = DEFAULT_WORKFLOWS_PATH,
+): string {
+  return `${baseUrl.replace(/\/$/, "")}${workflowsPath}/${name}`;
 }
 
 function receiverFor(keys: OvertimeConfig["signingKeys"]): Receiver | undefined {

@@ -1,0 +1,88 @@
+import type { Receiver } from "@upstash/qstash";
+import { HttpError, ValidationError } from "../http/errors";
+import { SOURCE_HEADER } from "../runs/tracking";
+import type { StartedRun, StartOptions } from "../trigger/start";
+import type { Registry } from "../workflow/registry";
+
+export interface FiringDeps {
+  registry: Registry;
+  /** Verifies QStash's signature; undefined only when verification was explicitly skipped. */
+  receiver: Receiver | undefined;
+  start(options: StartOptions): Promise<StartedRun>;
+}
+
+/**
+ * A schedule firing: a plain QStash message (no workflow protocol headers) from a schedule that
+ * `schedules:sync` made, i.e. one forwarding `Overtime-Source: schedule`. Workflow step requests carry
+ * `Upstash-Workflow-*` headers (and forward Overtime-Source too), so they never match.
+ */
+export function isScheduleFiring(request: Request): boolean {
+  if (request.headers.get(SOURCE_HEADER) !== "schedule") return false;
+  if (!request.headers.get("upstash-schedule-id")) return false;
+  for (const name of request.headers.keys()) if (name.startsWith("upstash-workflow-")) return false;
+  return true;
+}
+
+/**
+ * Wraps the workflow endpoint so a schedule firing starts a run exactly as the trigger API does
+ * (`startRun`: input validated, run recorded as queued with source `schedule`, published with the
+ * workflow's retries, retry delay, flow control and failure callback), deduplicated by QStash message
+ * id so a redelivered firing never starts a second run. Left to the SDK, a plain message would start
+ * a run with none of the workflow's settings and no failure callback (it would stay "running" forever
+ * after its retries ran out).
+ */
+export function withScheduleFirings(
+  serve: (request: Request) => Promise<Response>,
+  deps: FiringDeps,
+): (request: Request) => Promise<Response> {
+  return (request) => (isScheduleFiring(request) ? startFromFiring(request, deps) : serve(request));
+}
+
+async function startFromFiring(request: Request, deps: FiringDeps): Promise<Response> {
+  const body = await request.text();
+  if (deps.receiver && !(await verified(deps.receiver, request, body))) {
+    return Response.json({ error: "invalid QStash signature" }, { status: 401 });
+  }
+  const workflow = decodeURIComponent(new URL(request.url).pathname.split("/").pop() ?? "");
+  if (!deps.registry.get(workflow)) return nonRetryable(`No workflow named "${workflow}" to start.`);
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    return nonRetryable("The schedule's body is not JSON.");
+  }
+  const scheduleId = request.headers.get("upstash-schedule-id") as string;
+  const messageId = request.headers.get("upstash-message-id");
+  try {
+    const started = await deps.start({
+      workflow,
+      input,
+      source: "schedule",
+      caller: `schedule:${scheduleId}`,
+      ...(messageId && { idempotencyKey: messageId }),
+    });
+    return Response.json(started, { status: 202 });
+  } catch (error) {
+    if (error instanceof ValidationError) return nonRetryable(error.message);
+    const status = error instanceof HttpError ? error.status : 500;
+    return Response.json({ error: String(error) }, { status: Math.max(status, 500) });
+  }
+}
+
+async function verified(receiver: Receiver, request: Request, body: string): Promise<boolean> {
+  const signature = request.headers.get("upstash-signature");
+  if (!signature) return false;
+  try {
+    return await receiver.verify({ signature, body, clockTolerance: 5 });
+  } catch {
+    return false;
+  }
+}
+
+/** QStash's "do not retry" answer: the firing goes to the DLQ at once. */
+function nonRetryable(message: string): Response {
+  return Response.json(
+    { error: message },
+    { status: 489, headers: { "Upstash-NonRetryable-Error": "true" } },
+  );
+}

@@ -1,0 +1,225 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Client, type Schedule } from "@upstash/qstash";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createTestStack, type RunRecord, type TestStack } from "@/dev/testing";
+import { type ScheduleScope, type SyncOptions, scheduleIdFor, syncSchedules } from "@/lib/schedules";
+import { defineWorkflow, type ScheduleSpec } from "@/lib/workflow/define";
+
+type DigestInput = { team: string; size?: number };
+
+const digest = (schedules: ScheduleSpec<DigestInput>[]) =>
+  defineWorkflow({
+    name: "digest",
+    input: z.object({ team: z.string().min(1), size: z.number().int().optional() }),
+    schedules,
+    async handler({ context, input }) {
+      return context.run("summarize", () => `digest for ${input.team}`);
+    },
+  });
+
+const every5: ScheduleSpec<DigestInput> = { id: "every-5", cron: "*/5 * * * *", input: { team: "core" } };
+const tokyo: ScheduleSpec<DigestInput> = {
+  id: "tokyo-morning",
+  cron: "0 9 * * *",
+  timezone: "Asia/Tokyo",
+  input: { team: "tokyo" },
+};
+const FIVE_MINUTES = 300_000;
+
+let t: TestStack;
+let qstash: Client;
+let scope: ScheduleScope;
+let handMadeId = "";
+
+const sync = (schedules: ScheduleSpec<DigestInput>[], options: Partial<SyncOptions> = {}) =>
+  syncSchedules({ workflows: [digest(schedules)], qstash, scope, ...options });
+const idOf = (declared: string, of: ScheduleScope = scope) => scheduleIdFor(of, "digest", declared);
+const allSchedules = async () =>
+  new Map<string, Schedule>((await qstash.schedules.list()).map((s) => [s.scheduleId, s]));
+
+async function clockNow(): Promise<number> {
+  const response = await fetch(`${t.dev.env.QSTASH_URL}/__dev/clock`);
+  return ((await response.json()) as { now: number }).now;
+}
+
+async function scheduledRuns(team: string): Promise<RunRecord[]> {
+  const { runs } = await t.overtime.store.listRuns({ workflow: "digest", limit: 100 });
+  return runs.filter((run) => (run.input as DigestInput | undefined)?.team === team);
+}
+
+beforeAll(async () => {
+  t = await createTestStack({ workflows: [digest([])] });
+  qstash = new Client({ baseUrl: t.dev.env.QSTASH_URL, token: t.dev.env.QSTASH_TOKEN });
+  scope = { environment: "development", baseUrl: t.url };
+  // Park the virtual clock 30 s past a 5-minute boundary, so each later 5-minute advance crosses exactly one.
+  const now = await clockNow();
+  await t.advanceTime(Math.floor(now / FIVE_MINUTES) * FIVE_MINUTES + FIVE_MINUTES + 30_000 - now);
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe.sequential("npm run schedules:sync through the real QStash SDK", () => {
+  it("creates the declared schedules and lists a hand-made one as external, untouched", async () => {
+    ({ scheduleId: handMadeId } = await qstash.schedules.create({
+      destination: `${t.url}/hand-made`,
+      cron: "0 0 1 1 *",
+      body: "{}",
+    }));
+    await qstash.schedules.pause({ schedule: handMadeId });
+    const handMade = await qstash.schedules.get(handMadeId);
+
+    const { plan } = await sync([every5, tokyo]);
+    expect(plan.create.map((d) => d.scheduleId)).toEqual([idOf("every-5"), idOf("tokyo-morning")]);
+    expect(plan.external.map((s) => s.scheduleId)).toEqual([handMadeId]);
+
+    const schedules = await allSchedules();
+    expect(schedules.get(idOf("every-5"))).toMatchObject({
+      destination: `${t.url}/api/workflows/digest`,
+      cron: "*/5 * * * *",
+      body: JSON.stringify({ team: "core" }),
+      header: expect.objectContaining({ "Overtime-Source": ["schedule"] }),
+      isPaused: false,
+    });
+    expect(schedules.get(idOf("tokyo-morning"))?.cron).toBe("CRON_TZ=Asia/Tokyo 0 9 * * *");
+    expect(schedules.get(handMadeId)).toEqual(handMade);
+  });
+
+  it("is a no-op when nothing changed", async () => {
+    const before = await allSchedules();
+    const { plan } = await sync([every5, tokyo]);
+    expect(plan.unchanged).toHaveLength(2);
+    expect([plan.create, plan.update, plan.delete]).toEqual([[], [], []]);
+    expect(await allSchedules()).toEqual(before);
+  });
+
+  it("fires */5 three times under the virtual clock: three tracked runs with source schedule", async () => {
+    expect(await scheduledRuns("core")).toHaveLength(0);
+    for (let firing = 1; firing <= 3; firing++) {
+      await t.advanceTime(FIVE_MINUTES);
+      expect(await scheduledRuns("core")).toHaveLength(firing);
+    }
+    const runs = await scheduledRuns("core");
+    for (const run of runs) {
+      expect(await t.waitForRun(run.id)).toMatchObject({
+        status: "succeeded",
+        source: "schedule",
+        input: { team: "core" },
+        output: "digest for core",
+      });
+    }
+    expect(new Set(runs.map((run) => run.id)).size).toBe(3);
+  });
+
+  it("shows a dry run's diff without changing anything", async () => {
+    const before = await allSchedules();
+    const { plan, dryRun } = await sync([{ ...every5, cron: "*/10 * * * *" }, tokyo], { dryRun: true });
+    expect(dryRun).toBe(true);
+    expect(plan.update.map((u) => u.changes)).toEqual([
+      [{ field: "cron", from: "*/5 * * * *", to: "*/10 * * * *" }],
+    ]);
+    expect(await allSchedules()).toEqual(before);
+  });
+
+  it("updates a schedule in place when its cron or input changes", async () => {
+    const createdAt = (await qstash.schedules.get(idOf("every-5"))).createdAt;
+    const changed = { ...every5, cron: "*/10 * * * *", input: { team: "core", size: 2 } };
+    const { plan } = await sync([changed, tokyo]);
+    expect(plan.update.map((u) => u.changes.map((c) => c.field))).toEqual([["cron", "body"]]);
+    expect(plan.unchanged.map((u) => u.desired.declaredId)).toEqual(["tokyo-morning"]);
+
+    const updated = await qstash.schedules.get(idOf("every-5"));
+    expect(updated).toMatchObject({ cron: "*/10 * * * *", body: JSON.stringify(changed.input), createdAt });
+    expect((await sync([changed, tokyo])).plan.unchanged).toHaveLength(2);
+  });
+
+  it("deletes a schedule no longer declared, and only that one", async () => {
+    const { plan } = await sync([tokyo]);
+    expect(plan.delete.map((s) => s.scheduleId)).toEqual([idOf("every-5")]);
+    expect([...(await allSchedules()).keys()].sort()).toEqual([handMadeId, idOf("tokyo-morning")].sort());
+  });
+
+  it("fires a CRON_TZ schedule at 09:00 in its timezone", async () => {
+    const schedule = await qstash.schedules.get(idOf("tokyo-morning"));
+    const next = schedule.nextScheduleTime as number;
+    expect(new Date(next).toISOString()).toMatch(/T00:00:00\.000Z$/); // 09:00 in Tokyo (UTC+9)
+    await t.advanceTime(next - (await clockNow()) + 60_000);
+    const runs = await scheduledRuns("tokyo");
+    expect(runs).toHaveLength(1);
+    expect(await t.waitForRun(runs[0]?.id as string)).toMatchObject({
+      status: "succeeded",
+      source: "schedule",
+    });
+    expect((await qstash.schedules.get(idOf("tokyo-morning"))).lastScheduleTime).toBe(next);
+  });
+
+  it("never touches another environment's or deployment's schedules (listed as foreign)", async () => {
+    const before = await allSchedules();
+    const preview: ScheduleScope = { environment: "preview", baseUrl: t.url };
+    const emptyPreview = await sync([], { scope: preview });
+    expect(emptyPreview.plan.delete).toEqual([]);
+    expect(emptyPreview.plan.foreign.map((s) => s.scheduleId)).toEqual([idOf("tokyo-morning")]);
+    expect(emptyPreview.plan.external.map((s) => s.scheduleId)).toEqual([handMadeId]);
+
+    const otherUrl: ScheduleScope = { environment: "development", baseUrl: "https://other.example.com" };
+    const emptyOtherUrl = await sync([], { scope: otherUrl });
+    expect(emptyOtherUrl.plan.delete).toEqual([]);
+    expect(emptyOtherUrl.plan.foreign.map((s) => s.scheduleId)).toEqual([idOf("tokyo-morning")]);
+    expect(await allSchedules()).toEqual(before);
+
+    // Each scope manages its own: preview creates and later deletes its copy, development's stays.
+    await sync([every5], { scope: preview });
+    expect((await allSchedules()).has(idOf("every-5", preview))).toBe(true);
+    const cleanup = await sync([], { scope: preview });
+    expect(cleanup.plan.delete.map((s) => s.scheduleId)).toEqual([idOf("every-5", preview)]);
+    expect(await allSchedules()).toEqual(before);
+  });
+
+  it("runs as a CLI: --dry-run shows the diff, then a real run applies it (exit code 0)", async () => {
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", "lib/schedules/cli.ts", ...args], {
+        env: {
+          NODE_ENV: "test",
+          PATH: process.env.PATH ?? "",
+          QSTASH_URL: t.dev.env.QSTASH_URL,
+          QSTASH_TOKEN: t.dev.env.QSTASH_TOKEN,
+          OVERTIME_ENV: "clitest",
+          UPSTASH_WORKFLOW_URL: t.url,
+          ...env,
+        },
+      });
+    const helloId = scheduleIdFor({ environment: "clitest", baseUrl: t.url }, "hello", "daily");
+    const dry = await cli(["--dry-run"]);
+    expect(dry.stdout).toContain(`+ create     ${helloId}  CRON_TZ=UTC 0 9 * * * → hello`);
+    expect(dry.stdout).toContain(idOf("tokyo-morning")); // listed as another environment's
+    expect(dry.stdout).toContain("Nothing was changed.");
+    expect((await allSchedules()).has(helloId)).toBe(false);
+
+    const viaNpmFlag = await cli([], { npm_config_dry_run: "true" });
+    expect(viaNpmFlag.stdout).toContain("Nothing was changed.");
+
+    const real = await cli([]);
+    expect(real.stdout).toContain("Done: 1 created, 0 updated, 0 deleted.");
+    expect((await allSchedules()).get(helloId)?.destination).toBe(`${t.url}/api/workflows/hello`);
+    await qstash.schedules.delete(helloId);
+  });
+
+  it("exits non-zero with a clear message on bad arguments or environment", async () => {
+    const run = (args: string[], env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", "lib/schedules/cli.ts", ...args], {
+        env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env },
+      }).then(
+        () => ({ code: 0, stderr: "" }),
+        (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+      );
+    const missingToken = await run([], {});
+    expect(missingToken.code).toBe(1);
+    expect(missingToken.stderr).toContain("QSTASH_TOKEN is missing");
+    const prodToLocal = await run([], { QSTASH_TOKEN: "x", VERCEL_ENV: "production" });
+    expect(prodToLocal.stderr).toContain("Refusing to sync production schedules");
+    expect((await run(["--force"], {})).code).toBe(2);
+  });
+});
