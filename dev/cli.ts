@@ -5,7 +5,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
+import { Redis } from "@upstash/redis";
 import { z } from "zod";
+import { RedisStreamStore } from "../lib/streams/redis-store";
+import { seedIfEmpty } from "../lib/streams/seed";
 import { type DevStack, type DevStackEnv, startDevStack } from "./stack";
 import { logLine } from "./support/logger";
 import { RedisServerMissingError } from "./support/redis-server";
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   await assertPortsFree(config, command === "dev");
   const stack = await startStack(config);
+  await seedReferenceData(stack);
   const stopHandlers: Array<() => Promise<void>> = [() => stack.stop()];
   let next: ChildProcess | undefined;
   if (command === "dev") {
@@ -93,6 +97,16 @@ async function startStack(config: CliEnv): Promise<DevStack> {
     if (error instanceof RedisServerMissingError) fail(error.message);
     throw error;
   }
+}
+
+/** Jeeves needs real series in Redis; load them once, on the first start of a fresh stack. */
+async function seedReferenceData(stack: DevStack): Promise<void> {
+  const redis = new Redis({
+    url: stack.env.UPSTASH_REDIS_REST_URL,
+    token: stack.env.UPSTASH_REDIS_REST_TOKEN,
+  });
+  const seeded = await seedIfEmpty(new RedisStreamStore(redis));
+  if (seeded) logLine("stack", `seeded ${seeded.streams} data streams (${seeded.added} points) for Jeeves`);
 }
 
 function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {

@@ -1,0 +1,7 @@
+import { describe } from "vitest";
+import { MemoryStreamStore } from "@/lib/streams/memory-store";
+import { storeContract } from "./store-contract";
+
+describe("MemoryStreamStore", () => {
+  storeContract(() => new MemoryStreamStore());
+});
