@@ -1,3 +1,4 @@
+import { aiConfigFromEnv } from "@/lib/ai/models";
 import { env, publicBaseUrl } from "@/lib/env";
 import { createRouteHandlers, type RouteHandlers } from "@/lib/http/handlers";
 import { createOvertime, type Overtime } from "@/lib/overtime";
@@ -21,6 +22,7 @@ export function app(): { overtime: Overtime; handlers: RouteHandlers } {
       secrets: config.OVERTIME_TRIGGER_SECRET ? { default: config.OVERTIME_TRIGGER_SECRET } : {},
       rateLimit: { requests: config.OVERTIME_TRIGGER_RATE_LIMIT },
     },
+    ai: aiConfigFromEnv(config),
   });
   instance = { overtime, handlers: createRouteHandlers(overtime) };
   return instance;

@@ -19,6 +19,10 @@ export interface DevStackOptions {
   /** Prefix for the QStash stand-in's Redis keys, so several stacks can share one Redis. */
   qstashKeyPrefix?: string;
   onLog?: (service: ServiceName, line: string) => void;
+  /** Limits the dev model enforces itself (defaults: practically none). */
+  model?: { tokensPerMinute?: number; requestsPerMinute?: number };
+  /** QStash stand-in's maximum message size (default 1 MB). */
+  qstashMaxMessageBytes?: number;
 }
 
 /** The settings an app needs to use the stack, as environment variables. */
@@ -73,12 +77,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       redisUrl,
       port: options.ports?.qstash ?? 0,
       keyPrefix: options.qstashKeyPrefix,
+      maxMessageBytes: options.qstashMaxMessageBytes,
       onLog: log("qstash"),
     });
     stoppers.push(() => qstash.close());
     const model = await startDevModel({
       port: options.ports?.model ?? 0,
       apiKey: DEV_OPENAI_API_KEY,
+      tokensPerMinute: options.model?.tokensPerMinute,
+      requestsPerMinute: options.model?.requestsPerMinute,
       onLog: log("model"),
     });
     stoppers.push(() => model.close());

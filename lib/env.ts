@@ -83,6 +83,27 @@ const VARIABLES = {
     schema: z.coerce.number().int().min(1).max(365).default(30),
     source: "how long run records are kept, in days (default 30)",
   },
+  OVERTIME_MODEL: {
+    schema: z.string().trim().min(1).default("gpt-4o-mini"),
+    source: "the OpenAI model id agents use by default (default gpt-4o-mini)",
+  },
+  OVERTIME_BUDGETS: {
+    schema: z.string().optional(),
+    source:
+      'token/request budgets per model as JSON, e.g. {"gpt-4o-mini":{"tokensPerMinute":200000,"requestsPerMinute":500}}; ' +
+      "set them a little under your OpenAI tier's limits (platform.openai.com → Settings → Limits)",
+  },
+  OVERTIME_PRICES: {
+    schema: z.string().optional(),
+    source:
+      'overrides of the price table for run costs as JSON, e.g. {"models":{"gpt-4o-mini":{"inputPerMillion":0.15,"outputPerMillion":0.6}}}; ' +
+      "defaults: Upstash pay-as-you-go and OpenAI list prices",
+  },
+  OVERTIME_CLAIM_CHECK_BYTES: {
+    schema: z.coerce.number().int().min(1_024).max(1_000_000).default(32_768),
+    source:
+      "step results larger than this many bytes are stored in Redis, not in the workflow history (default 32768)",
+  },
 } as const;
 
 type Variables = typeof VARIABLES;

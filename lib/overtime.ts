@@ -1,7 +1,7 @@
 import { Client as QStashClient, Receiver } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
-import type { PriceTable } from "./cost/pricing";
 import { Client as WorkflowClient } from "@upstash/workflow";
+import type { PriceTable } from "./cost/pricing";
 import { RunStore } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
 import { withScheduleFirings } from "./schedules/firing";

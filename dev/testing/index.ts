@@ -3,11 +3,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createOpenAI, type OpenAIProvider } from "@ai-sdk/openai";
 import { Redis } from "@upstash/redis";
 import { createRouteHandlers, type RouteHandlers } from "../../lib/http/handlers";
 import { createOvertime, type Overtime, type OvertimeConfig } from "../../lib/overtime";
 import type { RunStatus } from "../../lib/runs/keys";
 import type { AnyWorkflow } from "../../lib/workflow/define";
+import type { AiConfig } from "../../lib/workflow/services";
 import { type DevStack, startDevStack } from "../stack";
 import type { RunRecord, StepRecord } from "./types";
 
@@ -19,6 +21,12 @@ export interface TestStackOptions {
   triggerSecrets?: Record<string, string>;
   rateLimit?: NonNullable<OvertimeConfig["trigger"]>["rateLimit"];
   retentionDays?: number;
+  /** Budgets, prices, claim check. */
+  ai?: AiConfig;
+  /** Limits the dev model enforces itself (defaults: practically none). */
+  model?: { tokensPerMinute?: number; requestsPerMinute?: number };
+  /** QStash stand-in's maximum message size (default 1 MB, the free tier). */
+  qstashMaxMessageBytes?: number;
 }
 
 export interface TestStack {
@@ -41,6 +49,17 @@ export interface TestStack {
   redisRequests(): Promise<number>;
   /** Workflow endpoint invocations served so far. */
   readonly invocations: number;
+  /** Request body bytes QStash delivered to workflow endpoints so far. */
+  readonly bytesDelivered: number;
+  /** `@ai-sdk/openai` pointed at the dev model (`t.openai("gpt-4o-mini")`). */
+  openai: OpenAIProvider;
+  /**
+   * Simulates the app process dying now: the invocation in flight finishes, every later request's
+   * connection is dropped (QStash sees a failed delivery and retries later) until `restartApp`.
+   */
+  killApp(): void;
+  /** Starts the app again as a fresh process would: a new Overtime from the same config, same URL. */
+  restartApp(): void;
   stop(): Promise<void>;
 }
 
@@ -58,22 +77,32 @@ const TERMINAL: RunStatus[] = ["succeeded", "failed", "canceled"];
  */
 export async function createTestStack(options: TestStackOptions): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "overtime-test-"));
-  const dev = await startDevStack({ dataDir, persist: false, ports: {} });
+  const dev = await startDevStack({
+    dataDir,
+    persist: false,
+    ports: {},
+    model: options.model,
+    qstashMaxMessageBytes: options.qstashMaxMessageBytes,
+  });
   const app = new AppServer();
   try {
     const url = await app.listen();
-    const overtime = createOvertime({
-      workflows: options.workflows,
-      redis: new Redis({ url: dev.env.UPSTASH_REDIS_REST_URL, token: dev.env.UPSTASH_REDIS_REST_TOKEN }),
-      qstash: { url: dev.env.QSTASH_URL, token: dev.env.QSTASH_TOKEN },
-      signingKeys: { current: dev.env.QSTASH_CURRENT_SIGNING_KEY, next: dev.env.QSTASH_NEXT_SIGNING_KEY },
-      baseUrl: url,
-      retentionDays: options.retentionDays,
-      trigger: { secrets: options.triggerSecrets ?? { test: "test-secret" }, rateLimit: options.rateLimit },
-    });
-    const handlers = createRouteHandlers(overtime);
-    app.mount(overtime, handlers);
-    return buildStack({ url, dev, overtime, handlers, app, dataDir });
+    const boot = () => {
+      const overtime = createOvertime({
+        workflows: options.workflows,
+        redis: new Redis({ url: dev.env.UPSTASH_REDIS_REST_URL, token: dev.env.UPSTASH_REDIS_REST_TOKEN }),
+        qstash: { url: dev.env.QSTASH_URL, token: dev.env.QSTASH_TOKEN },
+        signingKeys: { current: dev.env.QSTASH_CURRENT_SIGNING_KEY, next: dev.env.QSTASH_NEXT_SIGNING_KEY },
+        baseUrl: url,
+        retentionDays: options.retentionDays,
+        trigger: { secrets: options.triggerSecrets ?? { test: "test-secret" }, rateLimit: options.rateLimit },
+        ai: options.ai,
+      });
+      const handlers = createRouteHandlers(overtime);
+      app.mount(overtime, handlers);
+      return { overtime, handlers };
+    };
+    return buildStack({ url, dev, boot, app, dataDir });
   } catch (error) {
     await app.close();
     await dev.stop();
@@ -84,12 +113,16 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
 function buildStack(parts: {
   url: string;
   dev: DevStack;
-  overtime: Overtime;
-  handlers: RouteHandlers;
+  boot: () => { overtime: Overtime; handlers: RouteHandlers };
   app: AppServer;
   dataDir: string;
 }): TestStack {
-  const { dev, overtime, app } = parts;
+  const { dev, app } = parts;
+  let current = parts.boot();
+  // Always the current app instance (restartApp replaces it).
+  const overtime = new Proxy({} as Overtime, {
+    get: (_target, property) => Reflect.get(current.overtime, property),
+  });
   const qstash = async <T>(route: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${dev.env.QSTASH_URL}${route}`, {
       method: body === undefined ? "GET" : "POST",
@@ -109,9 +142,22 @@ function buildStack(parts: {
   };
   const stack: TestStack = {
     url: parts.url,
-    overtime,
-    handlers: parts.handlers,
+    get overtime() {
+      return current.overtime;
+    },
+    get handlers() {
+      return current.handlers;
+    },
     dev,
+    openai: createOpenAI({ baseURL: dev.env.OPENAI_BASE_URL, apiKey: dev.env.OPENAI_API_KEY }),
+    killApp() {
+      app.down = true;
+    },
+    restartApp() {
+      app.down = true;
+      current = parts.boot();
+      app.down = false;
+    },
     async trigger(workflow, input, options = {}) {
       const started = await overtime.start({ workflow, input, source: "api", ...options });
       return started.runId;
@@ -153,6 +199,9 @@ function buildStack(parts: {
     get invocations() {
       return app.invocations;
     },
+    get bytesDelivered() {
+      return app.bytesDelivered;
+    },
     async stop() {
       await app.close();
       await dev.stop();
@@ -177,6 +226,9 @@ type Route = (request: Request, params: string[]) => Promise<Response>;
 class AppServer {
   busy = 0;
   invocations = 0;
+  /** While true the "process" is dead: new requests lose their connection. */
+  down = false;
+  bytesDelivered = 0;
   private server: Server | undefined;
   private routes: Array<{ method: string; pattern: RegExp; handle: Route }> = [];
   private url = "";
@@ -195,11 +247,13 @@ class AppServer {
   }
 
   mount(overtime: Overtime, handlers: RouteHandlers): void {
+    this.routes = [];
     const id = "([^/]+)";
     const add = (method: string, pattern: string, handle: Route) =>
       this.routes.push({ method, pattern: new RegExp(`^${pattern}$`), handle });
     add("POST", "/api/workflows/[^/]+", (request) => {
       this.invocations++;
+      this.bytesDelivered += Number(request.headers.get("content-length") ?? 0);
       return overtime.serveWorkflows(request);
     });
     add("POST", `/api/trigger/${id}`, (request, [name]) => handlers.trigger(request, name as string));
@@ -209,6 +263,10 @@ class AppServer {
     add("POST", `/api/runs/${id}/cancel`, (request, [runId]) => handlers.cancelRun(request, runId as string));
     add("POST", `/api/runs/${id}/retry`, (request, [runId]) => handlers.retryRun(request, runId as string));
     add("POST", `/api/events/${id}`, (request, [eventId]) => handlers.notify(request, eventId as string));
+    add("POST", `/api/runs/${id}/approvals/${id}`, (request, [runId, toolCallId]) =>
+      handlers.decideApproval(request, runId as string, toolCallId as string),
+    );
+    add("GET", "/api/budgets", (request) => handlers.budgets(request));
   }
 
   async close(): Promise<void> {
@@ -219,6 +277,10 @@ class AppServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.down) {
+      req.socket.destroy();
+      return;
+    }
     this.busy++;
     try {
       const target = new URL(req.url ?? "/", this.url);

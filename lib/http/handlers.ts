@@ -1,17 +1,19 @@
 import { z } from "zod";
 import type { Overtime } from "../overtime";
+import { cancelRun } from "../runs/cancel";
 import { runEventStream } from "../runs/events";
-import { RUN_STATUSES, TERMINAL_STATUSES } from "../runs/keys";
+import { RUN_STATUSES } from "../runs/keys";
 import { retryRun } from "../runs/retry";
 import { InvalidCursorError } from "../runs/store";
 import { authenticate } from "../trigger/auth";
-import { ConflictError, NotFoundError, respond, ValidationError } from "./errors";
+import { type AiRouteHandlers, createAiRouteHandlers, runDetails } from "./ai-handlers";
+import { NotFoundError, respond, ValidationError } from "./errors";
 
 /**
  * The HTTP API as plain `(Request, params) => Response` functions; the Next.js routes are one-line
  * wrappers around these, and the test harness mounts the same functions.
  */
-export interface RouteHandlers {
+export interface RouteHandlers extends AiRouteHandlers {
   trigger(request: Request, workflow: string): Promise<Response>;
   listRuns(request: Request): Promise<Response>;
   getRun(request: Request, runId: string): Promise<Response>;
@@ -48,6 +50,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
     });
 
   return {
+    ...createAiRouteHandlers(overtime),
     trigger: (request, workflow) =>
       respond(async () => {
         const rawBody = await request.text();
@@ -85,20 +88,13 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
     getRun: (_request, runId) =>
       respond(async () => {
         const run = await requireRun(runId);
-        return Response.json({ run, steps: await store.getSteps(runId) });
+        return Response.json(await runDetails(overtime, run, await store.getSteps(runId)));
       }),
 
     cancelRun: (request, runId) =>
       respond(async () => {
         caller(request, "");
-        const run = await requireRun(runId);
-        if (TERMINAL_STATUSES.includes(run.status))
-          throw new ConflictError(`Run "${runId}" already ${run.status}.`);
-        await overtime.client.cancel({ ids: runId });
-        await store.apply([
-          store.updateRun(runId, run.workflow, { status: "canceled", set: { finishedAt: Date.now() } }),
-          store.emit(runId, "run.status", { status: "canceled" }),
-        ]);
+        await cancelRun(overtime, await requireRun(runId));
         return Response.json({ runId, status: "canceled" });
       }),
 

@@ -3,7 +3,18 @@ import { type RunStatus, TERMINAL_STATUSES } from "./keys";
 import type { RunStore } from "./store";
 
 /** Every event a run's channel carries. `data` always has `runId` and `at` (ms). */
-export const RUN_EVENTS = ["run.status", "step.started", "step.finished", "step.failed", "log"] as const;
+export const RUN_EVENTS = [
+  "run.status",
+  "step.started",
+  "step.finished",
+  "step.failed",
+  "log",
+  // The AI layer: streamed text of inline turns, and tool-call approvals.
+  "agent.delta",
+  "approval.requested",
+  "approval.decided",
+  "approval.settled",
+] as const;
 export type RunEventName = (typeof RUN_EVENTS)[number];
 
 export interface StreamOptions {

@@ -33,6 +33,11 @@ export class Keys {
   idempotency = (workflow: string, caller: string, key: string) =>
     `${this.prefix}:idem:${enc(workflow)}:${enc(caller)}:${enc(key)}`;
   rateLimitPrefix = () => `${this.prefix}:ratelimit`;
+  /** Tool-call approvals of a run, one field per tool call id. */
+  approvals = (runId: string) => `${this.prefix}:run:${enc(runId)}:approvals`;
+  /** Large step results (claim check): `<prefix>:<runId>:<step>`. */
+  claimPrefix = () => `${this.prefix}:claim`;
+  budgetPrefix = () => `${this.prefix}:budget`;
 
   /** Every index a run appears in, in the order the update script expects. */
   indexesFor(workflow: string): string[] {

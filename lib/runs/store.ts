@@ -32,6 +32,15 @@ export interface RunRecord {
   incompatible?: IncompatibleStep;
   retryOf?: string;
   stepCount: number;
+  /** Redis commands the toolkit sent for this run (cost accounting; the trigger's own writes excluded). */
+  redisCommands?: number;
+}
+
+/** Tokens a step spent on a model (model turns only). */
+export interface StepUsage {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 export type StepOutcome = "running" | "sleeping" | "waiting" | "succeeded" | "failed";
@@ -46,6 +55,22 @@ export interface StepRecord {
   outcome: StepOutcome;
   resultBytes?: number;
   error?: string;
+  /** Sleep steps: when the sleep ends. */
+  sleepingUntil?: number;
+  /** Wait steps: the event id the run waits for. */
+  waitingFor?: string;
+  /** One step of a parallel group (QStash bills one more message for it). */
+  parallel?: boolean;
+  usage?: StepUsage;
+  /** The result was stored by the claim check; `resultBytes` is its real size. */
+  claimed?: boolean;
+}
+
+/** What else is known about a finished step, recorded with its result. */
+export interface StepFinishDetail {
+  usage?: StepUsage;
+  /** Real size of a result the claim check stored (the history holds only its ticket). */
+  claimedBytes?: number;
 }
 
 export interface RunEvent {
@@ -87,7 +112,16 @@ export interface StoreOptions {
 
 const DAY_MS = 86_400_000;
 /** Scalars stored as plain text; everything else as JSON. */
-const PLAIN_FIELDS = new Set(["id", "workflow", "status", "source", "createdAt", "updatedAt", "finishedAt"]);
+const PLAIN_FIELDS = new Set([
+  "id",
+  "workflow",
+  "status",
+  "source",
+  "createdAt",
+  "updatedAt",
+  "finishedAt",
+  "redisCommands",
+]);
 
 /** Run and step records, indexes and event channels in Redis, all expiring after the retention period. */
 export class RunStore {
@@ -148,18 +182,26 @@ export class RunStore {
   }
 
   /** Records a step's result once, however many invocations replay it, and emits `step.finished` that once. */
-  stepFinished(runId: string, name: string, result: unknown): Op {
+  stepFinished(runId: string, name: string, result: unknown, detail: StepFinishDetail = {}): Op {
     const finishedAt = Date.now();
-    const resultBytes = jsonBytes(result);
+    const resultBytes = detail.claimedBytes ?? jsonBytes(result);
+    const claimed = detail.claimedBytes !== undefined || undefined;
     return this.emit(
       runId,
       "step.finished",
-      { step: name, resultBytes },
+      { step: name, resultBytes, ...(claimed && { claimed }), ...(detail.usage && { usage: detail.usage }) },
       {
         field: `e:${name}`,
-        value: JSON.stringify({ finishedAt, resultBytes }),
+        value: JSON.stringify({ finishedAt, resultBytes, claimed, usage: detail.usage }),
       },
     );
+  }
+
+  /** Adds to the run's count of Redis commands (cost accounting). */
+  countCommands(runId: string, commands: number): Op {
+    return (pipeline) => {
+      pipeline.hincrby(this.keys.run(runId), "redisCommands", commands);
+    };
   }
 
   stepFailed(runId: string, name: string, message: string): Op {
@@ -191,10 +233,12 @@ export class RunStore {
   }
 
   /** Sends queued writes as one pipeline (one HTTP request). */
-  async apply(ops: Op[]): Promise<void> {
+  async apply(ops: Op[], countFor?: { runId: string; extra: number }): Promise<void> {
     if (ops.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const op of ops) op(pipeline);
+    // The counting command counts itself too.
+    if (countFor) this.countCommands(countFor.runId, pipeline.length() + 1 + countFor.extra)(pipeline);
     await pipeline.exec();
   }
 
@@ -348,14 +392,26 @@ function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecor
     incompatible: field("incompatible") as IncompatibleStep | undefined,
     retryOf: field("retryOf") as string | undefined,
     stepCount,
+    redisCommands: optionalNumber("redisCommands"),
   };
+}
+
+interface StepStart {
+  type: string;
+  startedAt: number;
+  attempt: number;
+  sleepingUntil?: number;
+  waitingFor?: string;
+  parallel?: boolean;
 }
 
 function toStepRecords(starts: Record<string, unknown>, results: Record<string, unknown>): StepRecord[] {
   const steps: StepRecord[] = [];
   for (const [name, raw] of Object.entries(starts)) {
-    const start = decode(raw) as { type: string; startedAt: number; attempt: number };
-    const end = decode(results[`e:${name}`]) as { finishedAt: number; resultBytes: number } | undefined;
+    const start = decode(raw) as StepStart;
+    const end = decode(results[`e:${name}`]) as
+      | { finishedAt: number; resultBytes: number; claimed?: boolean; usage?: StepUsage }
+      | undefined;
     const failure = decode(results[`x:${name}`]) as { message: string } | undefined;
     steps.push({
       name,
@@ -363,10 +419,15 @@ function toStepRecords(starts: Record<string, unknown>, results: Record<string, 
       startedAt: start.startedAt,
       attempt: start.attempt,
       outcome: end ? "succeeded" : failure ? "failed" : pendingOutcome(start.type),
+      ...(start.sleepingUntil !== undefined && { sleepingUntil: start.sleepingUntil }),
+      ...(start.waitingFor !== undefined && { waitingFor: start.waitingFor }),
+      ...(start.parallel && { parallel: true }),
       ...(end && {
         finishedAt: end.finishedAt,
         durationMs: end.finishedAt - start.startedAt,
         resultBytes: end.resultBytes,
+        ...(end.claimed && { claimed: true }),
+        ...(end.usage && { usage: end.usage }),
       }),
       ...(failure && !end && { error: failure.message }),
     });

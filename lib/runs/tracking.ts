@@ -1,18 +1,26 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type WorkflowContext, WorkflowMiddleware } from "@upstash/workflow";
-import type { Op, RunError, RunPatch, RunStore, TriggerSource } from "./store";
+import { isClaimTicket } from "../claim-check/claim-check";
+import type { Op, RunError, RunPatch, RunStore, StepUsage, TriggerSource } from "./store";
 
 /** What kind of step a name belongs to; learned by the context wrapper before the SDK runs the step. */
 export interface StepKind {
   type: "run" | "sleep" | "wait" | "call" | "invoke" | "notify" | "webhook";
-  detail?: { sleepingUntil?: number; waitingFor?: string };
+  detail?: { sleepingUntil?: number; waitingFor?: string; parallel?: boolean };
 }
+
+/** Reads the tokens a finished step spent from its result (model turns register one). */
+export type UsageReader = (result: unknown) => StepUsage | undefined;
 
 /** The writes one HTTP invocation of a workflow endpoint collects; sent as one pipeline. */
 class Invocation {
   ops: Op[] = [];
   readonly stepKinds = new Map<string, StepKind>();
+  readonly usageReaders = new Map<string, UsageReader>();
   requests = 0;
+  runId: string | undefined;
+  /** Commands sent outside the pipeline (budgets, claim check, ...), added to the run's count at flush. */
+  extraCommands = 0;
 }
 
 export const SOURCE_HEADER = "overtime-source";
@@ -28,6 +36,8 @@ const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api",
  */
 export class RunTracker {
   private readonly storage = new AsyncLocalStorage<Invocation>();
+  /** Reads token usage from any finished step's result (set by the AI layer; see lib/ai/usage.ts). */
+  readUsage: UsageReader | undefined;
 
   constructor(readonly store: RunStore) {}
 
@@ -51,10 +61,7 @@ export class RunTracker {
         runStarted: ({ context }) => this.onRunStarted(workflow, context),
         beforeExecution: ({ stepName, context }) => this.onStepStarting(workflow, stepName, context),
         afterExecution: ({ stepName, result, context }) =>
-          this.queue(
-            this.store.stepFinished(context.workflowRunId, stepName, result),
-            this.store.updateRun(context.workflowRunId, workflow, { status: "running" }),
-          ),
+          this.onStepFinished(workflow, stepName, result, context),
         runCompleted: ({ result, context }) => this.onRunCompleted(workflow, context.workflowRunId, result),
         onError: ({ error, workflowRunId }) => this.onError(workflow, workflowRunId, error),
       },
@@ -64,6 +71,27 @@ export class RunTracker {
   /** Notes a step's kind for the current invocation (called by the context wrapper). */
   noteStep(name: string, kind: StepKind): void {
     this.storage.getStore()?.stepKinds.set(name, kind);
+  }
+
+  /** Tells the tracker how to read token usage from a step's result (recorded once, with the result). */
+  noteUsage(name: string, reader: UsageReader): void {
+    this.storage.getStore()?.usageReaders.set(name, reader);
+  }
+
+  /** Counts Redis commands sent for a run outside the tracking pipeline (written with the next flush). */
+  countCommands(runId: string, commands: number): void {
+    const invocation = this.storage.getStore();
+    if (invocation && (invocation.runId ?? runId) === runId) {
+      invocation.runId = runId;
+      invocation.extraCommands += commands;
+      return;
+    }
+    this.store.apply([this.store.countCommands(runId, commands + 1)]).catch(reportTrackingFailure);
+  }
+
+  /** Queues a write for the current invocation's pipeline (or writes at once outside one). */
+  queueWrite(...ops: Op[]): void {
+    this.queue(...ops);
   }
 
   log(runId: string, message: string): void {
@@ -89,6 +117,7 @@ export class RunTracker {
 
   private onRunStarted(workflow: string, context: WorkflowContext<unknown>) {
     const runId = context.workflowRunId;
+    this.bindRun(runId);
     const source = context.headers.get(SOURCE_HEADER) as TriggerSource | null;
     this.queue(
       this.store.updateRun(runId, workflow, {
@@ -107,6 +136,7 @@ export class RunTracker {
 
   private async onStepStarting(workflow: string, stepName: string, context: WorkflowContext<unknown>) {
     const runId = context.workflowRunId;
+    this.bindRun(runId);
     const kind = this.storage.getStore()?.stepKinds.get(stepName) ?? { type: "run" };
     const attempt = context.retried + 1;
     const status = kind.type === "sleep" ? "sleeping" : kind.type === "wait" ? "waiting" : "running";
@@ -123,7 +153,24 @@ export class RunTracker {
     await this.flush();
   }
 
+  private onStepFinished(
+    workflow: string,
+    stepName: string,
+    result: unknown,
+    context: WorkflowContext<unknown>,
+  ) {
+    this.bindRun(context.workflowRunId);
+    const invocation = this.storage.getStore();
+    const usage = (invocation?.usageReaders.get(stepName) ?? this.readUsage)?.(result);
+    const claimedBytes = isClaimTicket(result) ? result["overtime:claim"].bytes : undefined;
+    this.queue(
+      this.store.stepFinished(context.workflowRunId, stepName, result, { usage, claimedBytes }),
+      this.store.updateRun(context.workflowRunId, workflow, { status: "running" }),
+    );
+  }
+
   private onRunCompleted(workflow: string, runId: string, result: unknown) {
+    this.bindRun(runId);
     this.queue(
       this.store.updateRun(runId, workflow, {
         status: "succeeded",
@@ -135,6 +182,7 @@ export class RunTracker {
 
   private onError(workflow: string, runId: string | undefined, error: Error) {
     if (!runId || error instanceof TrackingError) return;
+    this.bindRun(runId);
     const step = (error as { errorStepName?: unknown }).errorStepName;
     const stepName = typeof step === "string" ? step : undefined;
     const runError: RunError = { message: error.message, ...(stepName && { step: stepName }) };
@@ -155,14 +203,23 @@ export class RunTracker {
     this.store.apply(ops).catch(reportTrackingFailure);
   }
 
+  /** Remembers which run the current invocation serves, so its pipelines count their commands. */
+  bindRun(runId: string): void {
+    const invocation = this.storage.getStore();
+    if (invocation) invocation.runId ??= runId;
+  }
+
   private async flush(): Promise<void> {
     const invocation = this.storage.getStore();
-    if (!invocation || invocation.ops.length === 0) return;
+    if (!invocation || (invocation.ops.length === 0 && invocation.extraCommands === 0)) return;
     const ops = invocation.ops;
+    const runId = invocation.runId;
+    const countFor = runId ? { runId, extra: invocation.extraCommands } : undefined;
     invocation.ops = [];
+    invocation.extraCommands = 0;
     invocation.requests++;
     try {
-      await this.store.apply(ops);
+      await this.store.apply(ops.length > 0 ? ops : [() => {}], countFor);
     } catch (error) {
       reportTrackingFailure(error);
     }

@@ -1,6 +1,7 @@
 import type { FlowControl } from "@upstash/qstash";
 import type { WorkflowContext } from "@upstash/workflow";
 import type { z } from "zod";
+import type { RunServices } from "./services";
 
 /** A cron schedule declared next to the workflow; `npm run schedules:sync` reconciles it with QStash. */
 export interface ScheduleSpec<TInput> {
@@ -34,6 +35,8 @@ export interface HandlerArgs<TInput> {
   runId: string;
   /** Appends a line to the run's event channel. Call it inside `context.run` to log once, not once per replay. */
   log(message: string): void;
+  /** Toolkit services for libraries that run inside workflows (pass the whole argument to `runAgent`). */
+  services: RunServices;
 }
 
 export interface WorkflowDefinition<TInput = unknown, TOutput = unknown> {

@@ -1,11 +1,13 @@
 import type { Client as QStashClient, Receiver } from "@upstash/qstash";
 import { type WorkflowContext, WorkflowError, WorkflowNonRetryableError } from "@upstash/workflow";
 import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
+import type { ClaimCheck } from "../claim-check/claim-check";
 import { ValidationError } from "../http/errors";
 import type { IncompatibleStep } from "../runs/store";
 import type { RunTracker, StepKind } from "../runs/tracking";
 import type { AnyWorkflow } from "./define";
 import type { Registry } from "./registry";
+import type { RunServices } from "./services";
 
 export interface ServeConfig {
   registry: Registry;
@@ -15,6 +17,10 @@ export interface ServeConfig {
   receiver: Receiver | undefined;
   /** Public base URL QStash calls back (replaces the request's origin). */
   baseUrl?: string;
+  /** Handed to every handler (the AI layer uses them). */
+  services: RunServices;
+  /** Stores large step results in Redis; omitted = results go into the history as they are. */
+  claimCheck?: ClaimCheck;
 }
 
 /**
@@ -31,7 +37,7 @@ export function createWorkflowEndpoint(config: ServeConfig): (request: Request) 
 
 function invokable(definition: AnyWorkflow, config: ServeConfig) {
   const { tracker } = config;
-  return createWorkflow(routeFunction(definition, tracker), {
+  return createWorkflow(routeFunction(definition, config), {
     qstashClient: config.qstashClient,
     receiver: config.receiver,
     baseUrl: config.baseUrl,
@@ -52,7 +58,8 @@ function invokable(definition: AnyWorkflow, config: ServeConfig) {
   });
 }
 
-function routeFunction(definition: AnyWorkflow, tracker: RunTracker) {
+function routeFunction(definition: AnyWorkflow, config: ServeConfig) {
+  const { tracker } = config;
   return async (context: WorkflowContext<unknown>) => {
     const runId = context.workflowRunId;
     // The initial payload only (the route function never sees callback envelopes); see workflow-js#191.
@@ -64,10 +71,11 @@ function routeFunction(definition: AnyWorkflow, tracker: RunTracker) {
     }
     try {
       const output = await definition.handler({
-        context: observeSteps(context, tracker),
+        context: observeSteps(context, tracker, config.claimCheck),
         input: parsed.data,
         runId,
         log: (message) => tracker.log(runId, message),
+        services: config.services,
       });
       return definition.output ? definition.output.parse(output) : output;
     } catch (error) {
@@ -104,20 +112,62 @@ export function incompatibleStep(error: unknown): IncompatibleStep | undefined {
   return undefined;
 }
 
-/** A view of the context that tells the tracker what kind of step each name is before the SDK runs it. */
-function observeSteps<T>(context: WorkflowContext<T>, tracker: RunTracker): WorkflowContext<T> {
+/**
+ * A view of the context that tells the tracker what kind of step each name is before the SDK runs it,
+ * and, for `run` steps, passes large results through the claim check (the history keeps a ticket,
+ * the workflow code gets the value).
+ */
+function observeSteps<T>(
+  context: WorkflowContext<T>,
+  tracker: RunTracker,
+  claimCheck: ClaimCheck | undefined,
+): WorkflowContext<T> {
+  const parallel = new ParallelDetector(tracker);
+  const runId = context.workflowRunId;
   return new Proxy(context, {
     get(target, property, _receiver) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
       const kindOf = STEP_KINDS[property as string];
       if (!kindOf) return value.bind(target);
+      if (property === "run") {
+        return (stepName: string, step: () => unknown) => {
+          parallel.note(stepName);
+          if (!claimCheck) return value.apply(target, [stepName, step]);
+          const checked = async () => claimCheck.checkIn(runId, stepName, await step());
+          return value
+            .apply(target, [stepName, checked])
+            .then((result: unknown) => claimCheck.resolve(runId, result));
+        };
+      }
       return (stepName: string, ...args: unknown[]) => {
         tracker.noteStep(stepName, kindOf(args));
         return value.apply(target, [stepName, ...args]);
       };
     },
   });
+}
+
+/**
+ * `run` steps started in the same tick run as one parallel group (that is how the SDK groups them
+ * too); QStash bills one more message for each, so the tracker records them as parallel.
+ */
+class ParallelDetector {
+  private batch: string[] = [];
+
+  constructor(private readonly tracker: RunTracker) {}
+
+  note(stepName: string): void {
+    this.tracker.noteStep(stepName, { type: "run" });
+    this.batch.push(stepName);
+    if (this.batch.length > 1) return;
+    queueMicrotask(() => {
+      const group = this.batch;
+      this.batch = [];
+      if (group.length < 2) return;
+      for (const name of group) this.tracker.noteStep(name, { type: "run", detail: { parallel: true } });
+    });
+  }
 }
 
 const STEP_KINDS: Record<string, (args: unknown[]) => StepKind> = {

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "../ai/errors";
+import { runCost, stepCost } from "../cost/compute";
+import type { Overtime } from "../overtime";
+import type { RunRecord, StepRecord } from "../runs/store";
+import { authenticate } from "../trigger/auth";
+import { ConflictError, NotFoundError, respond, ValidationError } from "./errors";
+
+/** Routes of the AI layer: approvals and budgets. The Next.js routes are one-line wrappers. */
+export interface AiRouteHandlers {
+  /** `POST /api/runs/{id}/approvals/{toolCallId}` `{ approved, note? }`. */
+  decideApproval(request: Request, runId: string, toolCallId: string): Promise<Response>;
+  /** `GET /api/budgets`: each budget's limit, remaining use and reset time. */
+  budgets(request: Request): Promise<Response>;
+}
+
+const decisionBody = z.object({ approved: z.boolean(), note: z.string().max(2_000).optional() });
+
+export function createAiRouteHandlers(overtime: Overtime): AiRouteHandlers {
+  const { services } = overtime;
+  return {
+    decideApproval: (request, runId, toolCallId) =>
+      respond(async () => {
+        const rawBody = await request.text();
+        authenticate(request.headers, rawBody, {
+          secrets: overtime.config.trigger?.secrets ?? {},
+          toleranceSeconds: overtime.config.trigger?.toleranceSeconds,
+        });
+        const body = decisionBody.safeParse(rawBody.trim() ? safeJson(rawBody) : undefined);
+        if (!body.success) throw ValidationError.fromZod(body.error);
+        try {
+          const approval = await services.approvals.decide(runId, toolCallId, body.data);
+          return Response.json({ runId, approval });
+        } catch (error) {
+          if (error instanceof ApprovalNotFoundError) throw new NotFoundError(error.message);
+          if (error instanceof ApprovalAlreadyDecidedError) throw new ConflictError(error.message);
+          throw error;
+        }
+      }),
+
+    budgets: () =>
+      respond(async () => Response.json({ budgets: await services.budgets.status(), now: Date.now() })),
+  };
+}
+
+/**
+ * What the AI layer adds to `GET /api/runs/{id}`: the run's cost and token usage, each step's cost,
+ * and the run's approvals (pending ones first-class for a reviewer UI). Only fields are added.
+ */
+export async function runDetails(overtime: Overtime, run: RunRecord, steps: StepRecord[]) {
+  const cost = runCost(steps, run.redisCommands ?? 0, overtime.prices);
+  const approvals = await overtime.services.approvals.list(run.id);
+  return {
+    run: { ...run, cost, usage: { inputTokens: cost.tokens.input, outputTokens: cost.tokens.output } },
+    steps: steps.map((step) => ({ ...step, cost: stepCost(step, overtime.prices) })),
+    approvals,
+    pendingApprovals: approvals.filter((approval) => approval.status === "pending"),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError("The body is not valid JSON.", [{ path: "", message: "not valid JSON" }]);
+  }
+}

@@ -1,0 +1,52 @@
+import type { Client as WorkflowClient } from "@upstash/workflow";
+import { Approvals } from "../ai/approvals";
+import { usageOfStepResult } from "../ai/usage";
+import { Budgets } from "../budgets/budgets";
+import type { BudgetConfig } from "../budgets/config";
+import { ClaimCheck } from "../claim-check/claim-check";
+import { type PriceTable, priceTable } from "../cost/pricing";
+import type { RunStore } from "../runs/store";
+import type { RunTracker } from "../runs/tracking";
+
+/** The toolkit parts a running workflow may use (the AI layer does: budgets, approvals, tracking). */
+export interface RunServices {
+  store: RunStore;
+  tracker: RunTracker;
+  budgets: Budgets;
+  approvals: Approvals;
+}
+
+export interface AiConfig {
+  /** Token/request budgets by model id (see lib/budgets/config.ts). */
+  budgets?: BudgetConfig;
+  /** Dollar prices for the cost of a run (defaults: Upstash pay-as-you-go, OpenAI list prices). */
+  prices?: PriceTable;
+  /** Step results above this many bytes go to Redis (default 32 KiB); `false` turns the claim check off. */
+  claimCheck?: { thresholdBytes?: number } | false;
+}
+
+/** Builds the services handed to workflows, and the claim check the serve layer applies to step results. */
+export function createRunServices(
+  parts: { store: RunStore; tracker: RunTracker; client: WorkflowClient },
+  config: AiConfig,
+): { services: RunServices; claimCheck: ClaimCheck | undefined; prices: PriceTable } {
+  const { store, tracker } = parts;
+  tracker.readUsage = usageOfStepResult;
+  const budgets = new Budgets(store.redis, config.budgets ?? {}, store.keys.budgetPrefix());
+  const approvals = new Approvals(store, parts.client);
+  const claimCheck =
+    config.claimCheck === false
+      ? undefined
+      : new ClaimCheck({
+          redis: store.redis,
+          prefix: store.keys.claimPrefix(),
+          thresholdBytes: config.claimCheck?.thresholdBytes,
+          ttlSeconds: store.ttlSeconds,
+          onCommands: (runId, commands) => tracker.countCommands(runId, commands),
+        });
+  return {
+    services: { store, tracker, budgets, approvals },
+    claimCheck,
+    prices: config.prices ?? priceTable(),
+  };
+}
