@@ -1,5 +1,11 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
+import { cookies } from "next/headers";
+import Link from "next/link";
 import type { ReactNode } from "react";
+import { resolveAccess, SESSION_COOKIE, verifySession } from "@/lib/dashboard/access";
+import { HealthDot } from "./_components/health-dot";
+import { NavLinks } from "./_components/nav-links";
+import { signOut } from "./login/actions";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,17 +13,39 @@ export const metadata: Metadata = {
   description: "Durable, long-running AI agent jobs on Upstash Workflow",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+// Every page reads the run store and the access settings at request time, never at build time.
+export const dynamic = "force-dynamic";
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const signedInWithToken = await hasSession();
   return (
     <html lang="en">
       <body>
         <header className="topbar">
-          <a href="/" className="brand">
+          <Link href="/" className="brand">
             Overtime
-          </a>
+          </Link>
+          <NavLinks />
+          <div className="topbar-side">
+            <HealthDot />
+            {signedInWithToken && (
+              <form action={signOut}>
+                <button type="submit" className="link-button">
+                  Sign out
+                </button>
+              </form>
+            )}
+          </div>
         </header>
         <main>{children}</main>
       </body>
     </html>
   );
+}
+
+async function hasSession(): Promise<boolean> {
+  const access = resolveAccess(process.env);
+  const cookie = (await cookies()).get(SESSION_COOKIE)?.value;
+  return access.mode === "token" && cookie !== undefined && (await verifySession(access.token, cookie));
 }

@@ -1,62 +1,93 @@
-import { EnvError } from "@/lib/env";
-import { checkHealth, type Health, type ServiceHealth } from "@/lib/health";
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { RUN_STATUSES, type RunStatus } from "@/lib/runs/keys";
+import { InvalidCursorError, type RunPage } from "@/lib/runs/store";
+import { RunsFilters } from "./_components/runs-filters";
+import { RunsTable } from "./_components/runs-table";
+import { ConfigurationProblem, EmptyState, PageHeader } from "./_components/states";
+import { loadOvertime } from "./_lib/server";
 
 export const dynamic = "force-dynamic";
 
-const SERVICE_LABELS: Record<keyof Health["services"], string> = {
-  redis: "Upstash Redis (REST)",
-  qstash: "QStash",
-  model: "Model provider (OpenAI API)",
-};
+const PAGE_SIZE = 25;
 
-export default async function HomePage() {
-  let health: Health;
+interface Query {
+  workflow?: string;
+  status?: string;
+  cursor?: string;
+  q?: string;
+}
+
+export default async function RunsPage({ searchParams }: { searchParams: Promise<Query> }) {
+  const loaded = loadOvertime();
+  if (!loaded.ok) return <ConfigurationProblem error={loaded.problem} />;
+  const { store, registry } = loaded.overtime;
+  const query = await searchParams;
+  const workflow = query.workflow || undefined;
+  const status = RUN_STATUSES.includes(query.status as RunStatus) ? (query.status as RunStatus) : undefined;
+  const search = query.q?.trim();
+
+  if (search) {
+    const found = (await store.getRun(search)) ?? (await store.getRun(`wfr_${search}`));
+    if (found) redirect(`/runs/${encodeURIComponent(found.id)}`);
+  }
+
+  let page: RunPage | undefined;
+  let cursorProblem: string | undefined;
   try {
-    health = await checkHealth();
+    page = await store.listRuns({ workflow, status, cursor: query.cursor || undefined, limit: PAGE_SIZE });
   } catch (error) {
-    if (error instanceof EnvError) return <ConfigurationProblem error={error} />;
-    throw error;
+    if (!(error instanceof InvalidCursorError)) throw error;
+    cursorProblem = error.message;
+  }
+  const filters = { workflow, status };
+
+  return (
+    <section>
+      <PageHeader title="Runs">
+        <Link href="/trigger" className="button primary">
+          Trigger a run
+        </Link>
+      </PageHeader>
+      <RunsFilters workflows={registry.names()} workflow={workflow} status={status} search={search} />
+      {search && (
+        <p className="notice">
+          No run with id <code>{search}</code> (runs are kept for the retention period).
+        </p>
+      )}
+      {cursorProblem && <p className="notice bad">{cursorProblem}</p>}
+      {page && page.runs.length === 0 && !query.cursor ? (
+        <NoRuns filtered={Boolean(workflow || status)} />
+      ) : (
+        page && (
+          <RunsTable
+            key={`${workflow}:${status}:${query.cursor}`}
+            initial={page}
+            filters={filters}
+            cursor={query.cursor || undefined}
+            pageSize={PAGE_SIZE}
+            renderedAt={Date.now()}
+          />
+        )
+      )}
+    </section>
+  );
+}
+
+function NoRuns({ filtered }: { filtered: boolean }) {
+  if (filtered) {
+    return (
+      <EmptyState title="No runs match these filters.">
+        <Link href="/">Show all runs</Link>
+      </EmptyState>
+    );
   }
   return (
-    <section>
-      <h1>Overtime</h1>
-      <p className="lead">
-        Long-running, multi-step AI agent jobs on Upstash Workflow: each step is a separate invocation, so
-        runs survive timeouts, crashes, rate limits and days-long waits.
-      </p>
-      <h2>Services</h2>
-      <ul className="services">
-        {Object.entries(health.services).map(([name, service]) => (
-          <ServiceRow key={name} label={SERVICE_LABELS[name as keyof Health["services"]]} service={service} />
-        ))}
-      </ul>
-    </section>
-  );
-}
-
-function ServiceRow({ label, service }: { label: string; service: ServiceHealth }) {
-  return (
-    <li className={service.ok ? "ok" : "down"}>
-      <span className="dot" aria-hidden />
-      <strong>{label}</strong> <code>{service.target}</code>{" "}
-      {service.ok ? `${service.latencyMs} ms` : <span className="error">{service.error}</span>}
-    </li>
-  );
-}
-
-function ConfigurationProblem({ error }: { error: EnvError }) {
-  return (
-    <section>
-      <h1>Configuration needed</h1>
+    <EmptyState title="No runs yet.">
       <p>
-        Overtime could not start because of its environment. Locally, run <code>npm run dev</code>, which sets
-        everything up; in production, set these in your Vercel project settings.
+        Start one from the <Link href="/trigger">trigger form</Link>, or with{" "}
+        <code>POST /api/trigger/&lt;workflow&gt;</code>. Runs appear here as they start, and update live.
       </p>
-      <ul className="problems">
-        {error.problems.map((problem) => (
-          <li key={problem}>{problem}</li>
-        ))}
-      </ul>
-    </section>
+    </EmptyState>
   );
 }

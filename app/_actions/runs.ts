@@ -1,0 +1,56 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { type ActionResult, actionResult, loadOvertime } from "@/app/_lib/server";
+import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "@/lib/ai/errors";
+import { NotFoundError } from "@/lib/http/errors";
+import { cancelRun } from "@/lib/runs/cancel";
+import { type RetryMode, retryRun } from "@/lib/runs/retry";
+
+async function requireRun(runId: string) {
+  const loaded = loadOvertime();
+  if (!loaded.ok) throw loaded.problem;
+  const run = await loaded.overtime.store.getRun(runId);
+  if (!run) throw new NotFoundError(`No run with id "${runId}".`);
+  return { overtime: loaded.overtime, run };
+}
+
+export async function cancelRunAction(runId: string): Promise<ActionResult> {
+  return actionResult(async () => {
+    const { overtime, run } = await requireRun(runId);
+    await cancelRun(overtime, run);
+    revalidatePath(`/runs/${encodeURIComponent(runId)}`);
+    return { ok: true, runId };
+  });
+}
+
+export async function retryRunAction(runId: string, mode: RetryMode): Promise<ActionResult> {
+  return actionResult(async () => {
+    const { overtime, run } = await requireRun(runId);
+    const retried = await retryRun(overtime, run, mode);
+    return { ok: true, runId: retried.runId };
+  });
+}
+
+export async function decideApprovalAction(
+  runId: string,
+  toolCallId: string,
+  approved: boolean,
+  note: string,
+): Promise<ActionResult> {
+  return actionResult(async () => {
+    const { overtime } = await requireRun(runId);
+    try {
+      await overtime.services.approvals.decide(runId, toolCallId, {
+        approved,
+        ...(note.trim() && { note: note.trim() }),
+      });
+    } catch (error) {
+      if (error instanceof ApprovalNotFoundError || error instanceof ApprovalAlreadyDecidedError) {
+        return { ok: false, error: error.message };
+      }
+      throw error;
+    }
+    return { ok: true, runId };
+  });
+}

@@ -1,0 +1,47 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { assertActionAllowed, loadOvertime } from "@/app/_lib/server";
+import { formFieldsFor, inputFromForm, problemsByField, type RawValue } from "@/lib/dashboard/schema-form";
+import { HttpError, ValidationError } from "@/lib/http/errors";
+
+export interface TriggerState {
+  /** Field name → message, shown under the field. */
+  problems: Record<string, string>;
+  /** A problem not tied to one field (rate limit, QStash unreachable). */
+  error?: string;
+  /** What was submitted, so the form keeps it after a failed attempt. */
+  values: Record<string, RawValue>;
+}
+
+/** Starts a run from the trigger form; on success the browser moves to the new run's page. */
+export async function triggerAction(
+  workflow: string,
+  _previous: TriggerState,
+  form: FormData,
+): Promise<TriggerState> {
+  await assertActionAllowed();
+  const loaded = loadOvertime();
+  if (!loaded.ok) return { problems: {}, error: loaded.problem.message, values: {} };
+  const { overtime } = loaded;
+  const definition = overtime.registry.get(workflow);
+  if (!definition) return { problems: {}, error: `No workflow named "${workflow}".`, values: {} };
+  const fields = formFieldsFor(definition.input);
+  const values: Record<string, RawValue> = {};
+  for (const field of fields) {
+    values[field.name] =
+      field.kind === "boolean" ? form.get(field.name) === "on" : String(form.get(field.name) ?? "");
+  }
+  const built = inputFromForm(fields, values);
+  if (Object.keys(built.problems).length > 0) return { problems: built.problems, values };
+  let runId: string;
+  try {
+    await overtime.limitCaller("dashboard");
+    ({ runId } = await overtime.start({ workflow, input: built.input, source: "api", caller: "dashboard" }));
+  } catch (error) {
+    if (error instanceof ValidationError) return { problems: problemsByField(error.issues ?? []), values };
+    if (error instanceof HttpError) return { problems: {}, error: error.message, values };
+    throw error;
+  }
+  redirect(`/runs/${encodeURIComponent(runId)}`);
+}

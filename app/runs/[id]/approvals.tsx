@@ -1,0 +1,81 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { decideApprovalAction } from "@/app/_actions/runs";
+import { JsonBlock } from "@/app/_components/json-block";
+import { ClockTime } from "@/app/_components/time";
+import type { ApprovalRecord } from "@/lib/ai/approvals";
+
+interface Props {
+  runId: string;
+  approvals: ApprovalRecord[];
+  onDecided: () => Promise<void>;
+}
+
+/** Tool calls the agent may not make until a person approves them; the run waits meanwhile. */
+export function ApprovalsPanel({ runId, approvals, onDecided }: Props) {
+  return (
+    <section className="card approvals" aria-label="Pending approvals">
+      <h2>Waiting for your approval</h2>
+      <ul className="approval-list">
+        {approvals.map((approval) => (
+          <ApprovalItem key={approval.toolCallId} runId={runId} approval={approval} onDecided={onDecided} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function ApprovalItem({
+  runId,
+  approval,
+  onDecided,
+}: {
+  runId: string;
+  approval: ApprovalRecord;
+  onDecided: () => Promise<void>;
+}) {
+  const [note, setNote] = useState("");
+  const [error, setError] = useState<string | undefined>();
+  const [pending, startTransition] = useTransition();
+  const decide = (approved: boolean) =>
+    startTransition(async () => {
+      const result = await decideApprovalAction(runId, approval.toolCallId, approved, note);
+      setError(result.ok ? undefined : result.error);
+      if (result.ok) await onDecided();
+    });
+  const noteId = `note-${approval.toolCallId}`;
+  return (
+    <li className="approval" data-tool-call={approval.toolCallId}>
+      <p>
+        <strong>{approval.toolName}</strong>{" "}
+        <span className="muted small">
+          by {approval.agent}, turn {approval.turn}
+        </span>
+        <br />
+        <span className="muted small">
+          Asked at <ClockTime at={approval.requestedAt} />; declined automatically at{" "}
+          <ClockTime at={approval.expiresAt} />
+        </span>
+      </p>
+      {approval.input !== undefined && <JsonBlock value={approval.input} />}
+      <div className="field">
+        <label htmlFor={noteId}>Note for the agent (optional)</label>
+        <input id={noteId} value={note} onChange={(event) => setNote(event.target.value)} maxLength={2_000} />
+      </div>
+      <div className="actions">
+        <button type="button" className="primary" disabled={pending} onClick={() => decide(true)}>
+          Approve
+        </button>
+        <button type="button" className="danger" disabled={pending} onClick={() => decide(false)}>
+          Decline
+        </button>
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}

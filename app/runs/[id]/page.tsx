@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ConfigurationProblem, EmptyState } from "@/app/_components/states";
+import { loadOvertime } from "@/app/_lib/server";
+import { runDetails } from "@/lib/http/ai-handlers";
+import { RunLive } from "./run-live";
+import type { RunView } from "./use-run-live";
+
+export const dynamic = "force-dynamic";
+
+type Params = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
+  return { title: `${decodeURIComponent((await params).id)} · Overtime` };
+}
+
+export default async function RunPage({ params }: Params) {
+  const runId = decodeURIComponent((await params).id);
+  const loaded = loadOvertime();
+  if (!loaded.ok) return <ConfigurationProblem error={loaded.problem} />;
+  const { store } = loaded.overtime;
+  const [run, steps] = await Promise.all([store.getRun(runId), store.getSteps(runId)]);
+  if (!run) {
+    return (
+      <section>
+        <p className="crumbs">
+          <Link href="/">Runs</Link> /
+        </p>
+        <EmptyState title="Run not found.">
+          <p>
+            No run with id <code>{runId}</code>. Runs are kept for the retention period (
+            <code>OVERTIME_RETENTION_DAYS</code>), then removed.
+          </p>
+        </EmptyState>
+      </section>
+    );
+  }
+  const details = (await runDetails(loaded.overtime, run, steps)) as RunView;
+  return <RunLive initial={details} renderedAt={Date.now()} />;
+}

@@ -1,0 +1,172 @@
+import { dashboardToken } from "../env";
+
+/**
+ * Who may reach the dashboard and the run API. Decided in one place, from two variables:
+ *
+ * - `DASHBOARD_TOKEN` set (any NODE_ENV) → "token": a session cookie (from /login) or `Authorization: Bearer`.
+ * - production without a valid token → "locked": 401 everywhere, with a message saying what to set.
+ * - otherwise (local dev) → "local": open, but only to requests addressed to a loopback host.
+ *
+ * Web Crypto only: this runs inside the Next.js proxy as well as in server actions.
+ */
+export type Access =
+  | { mode: "token"; token: string }
+  | { mode: "local" }
+  | { mode: "locked"; reason: string };
+
+export function resolveAccess(source: { NODE_ENV?: string; DASHBOARD_TOKEN?: string }): Access {
+  const raw = source.DASHBOARD_TOKEN?.trim() ? source.DASHBOARD_TOKEN : undefined;
+  const token = raw === undefined ? undefined : dashboardToken.safeParse(raw);
+  if (token?.success) return { mode: "token", token: token.data };
+  if (source.NODE_ENV === "production" || token) {
+    const problem = token ? "DASHBOARD_TOKEN must be at least 16 characters" : "DASHBOARD_TOKEN is not set";
+    return {
+      mode: "locked",
+      reason: `${problem}; set it in the deployment's environment to use the dashboard.`,
+    };
+  }
+  return { mode: "local" };
+}
+
+export const SESSION_COOKIE = "overtime_session";
+export const SESSION_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * Paths that authenticate themselves and must stay reachable without a dashboard credential:
+ * QStash calls the workflow endpoint with signed requests; webhook callers trigger, notify, cancel,
+ * retry and decide approvals with the trigger secret (Bearer or HMAC), which the handlers check.
+ * The dashboard does the same through server actions, under its own session.
+ */
+export function hasOwnAuth(method: string, pathname: string): boolean {
+  if (pathname.startsWith("/api/workflows/")) return true;
+  if (method !== "POST") return false;
+  return (
+    pathname.startsWith("/api/trigger/") ||
+    pathname.startsWith("/api/events/") ||
+    /^\/api\/runs\/[^/]+\/(cancel|retry|approvals\/[^/]+)$/.test(pathname)
+  );
+}
+
+/** Reachable without credentials so a visitor can sign in (state changes there still need same-origin). */
+export const isSignInPath = (pathname: string) => pathname === "/login";
+
+export interface AccessRequest {
+  method: string;
+  pathname: string;
+  headers: Headers;
+  sessionCookie?: string;
+  now?: number;
+}
+
+export type Verdict = { allow: true } | { allow: false; status: 401 | 403; message: string };
+
+const allow: Verdict = { allow: true };
+const deny = (status: 401 | 403, message: string): Verdict => ({ allow: false, status, message });
+
+export async function checkAccess(access: Access, request: AccessRequest): Promise<Verdict> {
+  if (hasOwnAuth(request.method, request.pathname)) return allow;
+  const credential = await credentialOf(access, request);
+  if (credential === "none") {
+    if (access.mode === "locked") return deny(401, access.reason);
+    if (access.mode === "local") {
+      return deny(
+        401,
+        "The dashboard without DASHBOARD_TOKEN is open to localhost only; set DASHBOARD_TOKEN.",
+      );
+    }
+    if (!isSignInPath(request.pathname)) {
+      return deny(401, "Sign in at /login or send Authorization: Bearer <DASHBOARD_TOKEN>.");
+    }
+  }
+  // A bearer token is never sent by a browser on its own; a cookie or an open localhost is, so
+  // state-changing requests riding on those must come from our own pages.
+  if (credential !== "bearer" && !isSafeMethod(request.method) && !isSameOrigin(request.headers)) {
+    return deny(
+      403,
+      "Cross-site request refused: state-changing requests must come from the dashboard itself.",
+    );
+  }
+  return allow;
+}
+
+type Credential = "bearer" | "session" | "localhost" | "none";
+
+async function credentialOf(access: Access, request: AccessRequest): Promise<Credential> {
+  if (access.mode === "locked") return "none";
+  if (access.mode === "local") return isLoopbackHost(requestHost(request.headers)) ? "localhost" : "none";
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization")?.trim() ?? "")?.[1];
+  if (bearer !== undefined && (await sameSecret(bearer, access.token))) return "bearer";
+  if (request.sessionCookie && (await verifySession(access.token, request.sessionCookie, request.now))) {
+    return "session";
+  }
+  return "none";
+}
+
+const isSafeMethod = (method: string) => method === "GET" || method === "HEAD" || method === "OPTIONS";
+
+function requestHost(headers: Headers): string {
+  return (headers.get("x-forwarded-host") ?? headers.get("host") ?? "").split(",")[0]?.trim() ?? "";
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/:\d+$/, "").toLowerCase();
+  return name === "localhost" || name === "127.0.0.1" || name === "[::1]";
+}
+
+/** The Origin (or, without one, Sec-Fetch-Site) says the request came from a page of this host. */
+export function isSameOrigin(headers: Headers): boolean {
+  const origin = headers.get("origin");
+  if (origin && origin !== "null") {
+    try {
+      return new URL(origin).host === requestHost(headers);
+    } catch {
+      return false;
+    }
+  }
+  return headers.get("sec-fetch-site") === "same-origin";
+}
+
+/** `<expires unix s>.<base64url HMAC-SHA256(token, expires)>`: proves a sign-in without holding the token. */
+export async function createSession(token: string, now = Date.now()): Promise<string> {
+  const expires = Math.floor(now / 1000) + SESSION_TTL_SECONDS;
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(token), sessionPayload(expires));
+  return `${expires}.${toBase64Url(new Uint8Array(signature))}`;
+}
+
+export async function verifySession(token: string, cookie: string, now = Date.now()): Promise<boolean> {
+  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(cookie);
+  if (!match) return false;
+  const expires = Number(match[1]);
+  if (expires * 1000 <= now) return false;
+  const signature = fromBase64Url(match[2] as string);
+  return crypto.subtle.verify("HMAC", await hmacKey(token), signature, sessionPayload(expires));
+}
+
+/** Constant-time: compares HMACs of both under a per-call key, so neither length nor prefix leaks. */
+export async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const key = await hmacKey(crypto.randomUUID());
+  const tag = await crypto.subtle.sign("HMAC", key, encode(expected));
+  return crypto.subtle.verify("HMAC", key, tag, encode(given));
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+const sessionPayload = (expires: number) => encode(`overtime-dashboard-session:${expires}`);
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}

@@ -1,0 +1,16 @@
+import { ConflictError } from "../http/errors";
+import type { Overtime } from "../overtime";
+import { TERMINAL_STATUSES } from "./keys";
+import type { RunRecord } from "./store";
+
+/** Cancels a run in QStash and records it; a finished run is a conflict. Shared by the API and the dashboard. */
+export async function cancelRun(overtime: Overtime, run: RunRecord): Promise<void> {
+  if (TERMINAL_STATUSES.includes(run.status))
+    throw new ConflictError(`Run "${run.id}" already ${run.status}.`);
+  await overtime.client.cancel({ ids: run.id });
+  const { store } = overtime;
+  await store.apply([
+    store.updateRun(run.id, run.workflow, { status: "canceled", set: { finishedAt: Date.now() } }),
+    store.emit(run.id, "run.status", { status: "canceled" }),
+  ]);
+}

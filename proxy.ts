@@ -1,0 +1,45 @@
+import { type NextRequest, NextResponse } from "next/server";
+import { checkAccess, resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
+
+/** Every page and API route passes through here; see lib/dashboard/access.ts for the rules. */
+export async function proxy(request: NextRequest): Promise<Response> {
+  const { pathname, search } = request.nextUrl;
+  const verdict = await checkAccess(resolveAccess(process.env), {
+    method: request.method,
+    pathname,
+    headers: request.headers,
+    sessionCookie: request.cookies.get(SESSION_COOKIE)?.value,
+  });
+  if (verdict.allow) return NextResponse.next();
+  if (pathname.startsWith("/api/") || verdict.status === 403 || request.method !== "GET") {
+    const code = verdict.status === 401 ? "unauthorized" : "forbidden";
+    return Response.json(
+      { error: { code, message: verdict.message } },
+      {
+        status: verdict.status,
+        headers: verdict.status === 401 ? { "www-authenticate": 'Bearer realm="overtime"' } : {},
+      },
+    );
+  }
+  // A page: 401 with no data, and a browser moves on to the sign-in page, which comes back here after.
+  const login = `/login?next=${encodeURIComponent(`${pathname}${search}`)}`;
+  return new Response(signInRequiredPage(login, verdict.message), {
+    status: 401,
+    headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+  });
+}
+
+function signInRequiredPage(login: string, message: string): string {
+  const href = escapeHtml(login);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in · Overtime</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex">
+<meta http-equiv="refresh" content="0; url=${href}"></head>
+<body style="font-family:system-ui,sans-serif;max-width:30rem;margin:4rem auto;padding:0 1rem">
+<h1>Sign in required</h1><p>${escapeHtml(message)}</p><p><a href="${href}">Continue to sign in</a></p></body></html>`;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};
