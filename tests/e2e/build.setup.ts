@@ -4,7 +4,7 @@ import path from "node:path";
 /**
  * The browser tests run the production build (`next start`): measured on 2 cores, building once and
  * starting takes less than `next dev` compiling each page on first visit, and it exercises the proxy in
- * production mode. OVERTIME_E2E_SKIP_BUILD=1 reuses an existing build while iterating on tests.
+ * production mode. OVERTIME_E2E_SKIP_BUILD=1 reuses an existing build: `npm test` builds once (the build Vercel runs) before vitest.
  */
 export default function buildOnce(): void {
   if (process.env.OVERTIME_E2E_SKIP_BUILD === "1") return;
