@@ -12,9 +12,9 @@ import { retryAfterMs, retryDelayMs } from "./retry";
 import type { DueResult } from "./scheduler";
 import { Scheduler } from "./scheduler";
 import type { Schedules } from "./schedules";
-import type { Store } from "./store";
+import { INDEX_SENTINEL, type Store } from "./store";
 import { Topics } from "./topics";
-import { Runs } from "./workflow/runs";
+import { type AppendPlan, Runs } from "./workflow/runs";
 
 export type { DlqEntry } from "./records";
 
@@ -191,18 +191,20 @@ export class Engine {
       );
       if (existing) return { messageId: existing, deduplicated: true };
     }
+    let append: AppendPlan | undefined;
     if (message.workflow) {
       try {
         const attached = await this.runs.attach(message);
         if (attached.deduplicated)
           return { messageId: attached.messageId ?? message.messageId, deduplicated: true };
+        append = attached.append;
       } catch (error) {
         if (message.deduplicationId)
           await this.store.redis.del(this.store.key("dedup", message.deduplicationId));
         throw error;
       }
     }
-    await this.persist(message);
+    await this.persist(message, append);
     await this.store.incrStats(["published", `byKind:${message.kind}`]);
     await this.event(message, "CREATED");
     this.scheduler.wake();
@@ -219,8 +221,21 @@ export class Engine {
     return score;
   }
 
-  private async persist(message: StoredMessage): Promise<void> {
+  private async persist(message: StoredMessage, append?: AppendPlan): Promise<void> {
     const dueAt = this.dueScore(Math.max(message.notBefore, message.createdAt));
+    if (append && message.workflow) {
+      // The run history entry and the message are written in one atomic step (no entry without its message).
+      message.workflow.index = INDEX_SENTINEL;
+      const index = await this.store.appendAndPersist(
+        append,
+        message.messageId,
+        JSON.stringify(message),
+        message.createdAt,
+        dueAt,
+      );
+      message.workflow.index = index;
+      return;
+    }
     await this.store.redis
       .multi()
       .set(this.store.key("msg", message.messageId), JSON.stringify(message))
@@ -243,7 +258,7 @@ export class Engine {
       const removed = await this.store.redis.zrem(this.store.dueKey, `m:${id}`);
       if (removed === 0) continue;
       const message = await this.getMessage(id);
-      if (message?.queueName) await this.queues.releaseSlot(message.queueName, id);
+      if (message) await this.releaseQueueSlots(message);
       await this.store.redis.multi().del(this.store.key("msg", id)).zrem(this.store.key("msgs"), id).exec();
       if (message) await this.event(message, "CANCELLED");
       cancelled++;
@@ -367,7 +382,7 @@ export class Engine {
   }
 
   private async finish(message: StoredMessage): Promise<void> {
-    if (message.queueName) await this.queues.releaseSlot(message.queueName, message.messageId);
+    await this.releaseQueueSlots(message);
     await this.store.redis
       .multi()
       .del(this.store.key("msg", message.messageId))
@@ -376,19 +391,25 @@ export class Engine {
       .exec();
   }
 
+  private async releaseQueueSlots(message: StoredMessage): Promise<void> {
+    for (const queue of [message.queueName, message.heldQueueSlot]) {
+      if (queue) await this.queues.releaseSlot(queue, message.messageId);
+    }
+  }
+
   // Outcomes record everything they cause (stats, events, callbacks, DLQ) BEFORE releasing the in-flight claim,
   // so "nothing in flight and nothing due" really means quiet.
   private async onDelivered(message: StoredMessage, outcome: DeliveryOutcome): Promise<void> {
     await this.store.incrStats(["delivered"]);
     await this.event(message, "DELIVERED", outcome);
-    if (message.callback) await this.publishCallback(message, outcome);
+    if (message.callback) await this.publishCallback(message, outcome, true);
     await this.runs.onDelivered(message, outcome);
     await this.finish(message);
   }
 
   private async onRetry(message: StoredMessage, outcome: DeliveryOutcome, error: string): Promise<void> {
     // Plain messages call their callback after every attempt; workflow `context.call` only once, at the end.
-    if (message.callback && !message.workflow) await this.publishCallback(message, outcome);
+    if (message.callback && !message.workflow) await this.publishCallback(message, outcome, false);
     const retried = message.retried + 1;
     const requested = outcome.response ? retryAfterMs(outcome.response.headers, Date.now()) : undefined;
     const delay = requested ?? retryDelayMs(retried, message.retryDelay);
@@ -412,7 +433,7 @@ export class Engine {
     if (message.workflow?.callType !== "toCallback") await this.store.incrStats(["failed"]);
     await this.event(message, "ERROR", outcome, { error });
     await this.event(message, "FAILED", outcome, { error });
-    if (message.callback) await this.publishCallback(message, outcome);
+    if (message.callback) await this.publishCallback(message, outcome, true);
     if (!(await this.runs.onFailed(message, outcome, error))) {
       const dlqId = await this.addDlq(message, outcome, error, "message");
       if (message.failureCallback) await this.publishFailureCallback(message, outcome, dlqId);
@@ -438,10 +459,15 @@ export class Engine {
     return dlqId;
   }
 
-  private async publishCallback(message: StoredMessage, outcome: DeliveryOutcome): Promise<void> {
+  private async publishCallback(
+    message: StoredMessage,
+    outcome: DeliveryOutcome,
+    final: boolean,
+  ): Promise<void> {
     if (!message.callback) return;
     const headers = derivedHeaders(message.config, "Upstash-Callback-");
-    await this.publishDerived(message.callback, headers, callbackBody(message, outcome), message, "callback");
+    const body = callbackBody(message, outcome);
+    await this.publishDerived(message.callback, headers, body, message, "callback", final);
   }
 
   async publishFailureCallback(
@@ -454,7 +480,7 @@ export class Engine {
     if (!destination) return undefined;
     const headers = overrides?.headers ?? derivedHeaders(message.config, "Upstash-Failure-Callback-");
     const body = callbackBody(message, outcome, { dlqId, ...(overrides?.extra ?? {}) });
-    return this.publishDerived(destination, headers, body, message, "failure");
+    return this.publishDerived(destination, headers, body, message, "failure", true);
   }
 
   private async publishDerived(
@@ -463,22 +489,27 @@ export class Engine {
     body: string,
     source: StoredMessage,
     kind: "callback" | "failure",
+    final: boolean,
   ): Promise<PublishResult | undefined> {
     // Callbacks default to the original's retries; workflow callbacks get the run's config instead (attach).
     if (headers["Upstash-Retries"] === undefined && headers["Upstash-Workflow-Runid"] === undefined) {
       headers["Upstash-Retries"] = String(source.maxRetries);
     }
     try {
-      return await this.publish(
-        buildMessage({
-          destination,
-          headers,
-          body: Buffer.from(body),
-          callerIp: source.callerIp,
-          nowMs: this.clock.now(),
-          kind,
-        }),
-      );
+      const message = buildMessage({
+        destination,
+        headers,
+        body: Buffer.from(body),
+        callerIp: source.callerIp,
+        nowMs: this.clock.now(),
+        kind,
+      });
+      // Queue docs: the next message waits for the current one's callbacks; the final callback takes its slot.
+      if (final && source.queueName) {
+        message.heldQueueSlot = source.queueName;
+        await this.queues.takeSlot(source.queueName, message.messageId);
+      }
+      return await this.publish(message);
     } catch (error) {
       this.log(`could not publish ${kind} for ${source.messageId}: ${(error as Error).message}`);
       return undefined;

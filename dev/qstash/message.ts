@@ -64,6 +64,8 @@ export interface StoredMessage {
   /** Marks a callback message: the original is a workflow `context.call` (callback only once, not per attempt). */
   workflow?: WorkflowInfo;
   redactFields?: string;
+  /** A callback of a queue message holds that queue's slot until it is done (queues wait for callbacks). */
+  heldQueueSlot?: string;
 }
 
 export interface PublishInput {

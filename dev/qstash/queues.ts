@@ -100,6 +100,11 @@ export class Queues {
     return (await this.store.redis.sismember(this.activeKey(name), messageId)) === 1;
   }
 
+  /** Gives a slot to a message outside the queue (the final callback of a queue message). */
+  async takeSlot(name: string, messageId: string): Promise<void> {
+    await this.store.redis.sadd(this.activeKey(name), messageId);
+  }
+
   /** Frees the message's slot (final outcome or cancellation). */
   async releaseSlot(name: string, messageId: string): Promise<void> {
     await this.store.redis.srem(this.activeKey(name), messageId);

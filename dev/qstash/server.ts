@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { VirtualClock } from "./clock";
 import {
@@ -96,12 +96,18 @@ export async function startQStash(options: QStashOptions): Promise<RunningQStash
     ...flowControlRoutes(engine),
   ];
 
+  let handling = 0;
   const server = createServer((req, res) => {
-    void handle(req, res).catch((error) => {
-      log(`request handling failed: ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent) send(res, errorReply(error));
-      else res.end();
-    });
+    handling++;
+    void handle(req, res)
+      .catch((error) => {
+        log(`request handling failed: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) send(res, errorReply(error));
+        else res.end();
+      })
+      .finally(() => {
+        handling--;
+      });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -160,9 +166,16 @@ export async function startQStash(options: QStashOptions): Promise<RunningQStash
     currentSigningKey: keys.current,
     nextSigningKey: keys.next,
     close: () => {
+      // Order matters: stop taking requests, stop deliveries (back on the due-queue), let API requests already
+      // being handled finish writing to Redis, and only then drop connections and Redis.
       closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
         await engine.stop().catch((error) => log(`stop failed: ${(error as Error).message}`));
-        await closeServer(server);
+        const deadline = Date.now() + 5000;
+        while (handling > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        server.closeAllConnections();
+        await closed;
         await store.close();
       })();
       return closing;
@@ -215,11 +228,4 @@ function findRoute(
   }
   if (pathMatched) throw new QStashHttpError(405, `method ${method} not allowed on ${path}`);
   return undefined;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -18,6 +18,22 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`;
 
 /**
+ * Publishes a workflow message atomically: appends its entry to the run's list, stores the message with its
+ * list position (the `INDEX_SENTINEL` in the JSON is replaced), logs it and puts it on the due-queue.
+ * KEYS: list, log, msg, msgs, due. ARGV: entryJson, logJson, msgJsonBefore, msgJsonAfter, messageId,
+ * createdAt, dueScore, dueMember. Returns the position.
+ */
+const APPEND_AND_PERSIST_SCRIPT = `
+local index = redis.call('RPUSH', KEYS[1], ARGV[1]) - 1
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3] .. index .. ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
+redis.call('ZADD', KEYS[5], ARGV[7], ARGV[8])
+return index`;
+
+export const INDEX_SENTINEL = -424242424242;
+
+/**
  * Deduplication on the virtual clock: returns the existing message id while its window (virtual ms) has not
  * passed, else records ours. ARGV: messageId, nowVirtual, expiresAtVirtual, real TTL ms for cleanup.
  */
@@ -104,6 +120,38 @@ export class Store {
       String(Math.max(windowMs, 86_400_000)),
     );
     return typeof result === "string" ? result : undefined;
+  }
+
+  async appendAndPersist(
+    plan: { listKey: string; logKey: string; entryJson: string; logJson: string },
+    messageId: string,
+    messageJsonWithSentinel: string,
+    createdAt: number,
+    dueScore: number,
+  ): Promise<number> {
+    const marker = `"index":${INDEX_SENTINEL}`;
+    const at = messageJsonWithSentinel.indexOf(marker);
+    if (at < 0) throw new Error("message JSON has no index sentinel");
+    const before = messageJsonWithSentinel.slice(0, at + '"index":'.length);
+    const after = messageJsonWithSentinel.slice(at + marker.length);
+    const result = await this.redis.eval(
+      APPEND_AND_PERSIST_SCRIPT,
+      5,
+      plan.listKey,
+      plan.logKey,
+      this.key("msg", messageId),
+      this.key("msgs"),
+      this.dueKey,
+      plan.entryJson,
+      plan.logJson,
+      before,
+      after,
+      messageId,
+      String(createdAt),
+      String(dueScore),
+      `m:${messageId}`,
+    );
+    return Number(result);
   }
 
   async incrStats(fields: string[]): Promise<void> {

@@ -155,7 +155,7 @@ export function dlqRoutes(engine: Engine): Route[] {
       await engine.publish(trigger);
     } else {
       // Record the trigger without delivering it, copy the successful history, then redeliver the failed message.
-      await runs.attach(trigger);
+      await runs.commitWithoutDelivery((await runs.attach(trigger)).append);
       await runs.markDelivered(newId, trigger.messageId);
       const history = await runs.list(entry.workflowRunId);
       await runs.appendRaw(newId, history.slice(1, failedIndex));

@@ -250,7 +250,11 @@ export function workflowRoutes(engine: Engine): Route[] {
     const candidates = byId.length > 0 ? byId : await runs.allRunIds();
     for (const id of candidates) {
       const run: RunRecord | undefined = await runs.get(id);
-      if (!run) continue;
+      if (!run) {
+        // Expired (retention): forget the id.
+        if (byId.length === 0) await engine.store.redis.zrem(engine.store.key("runs"), id);
+        continue;
+      }
       if (activeOnly && run.state !== "RUN_STARTED") continue;
       if (url && (exact ? run.workflowUrl !== url : !run.workflowUrl.startsWith(url))) continue;
       if (labels.length > 0 && !labels.some((l) => run.labels.includes(l))) continue;

@@ -20,6 +20,21 @@ export const REST_TRIGGER_SDK_ERROR =
   "trigger rest api is only usable with sdk versions after v1.0.0 major version";
 const APPEND_TO_ENDED_ERROR = "failed to publish to url: can not append to a a cancelled workflow";
 const SDK_VERSION = "Upstash-Workflow-Sdk-Version";
+const ENDED_RUN_RETENTION_MS = 30 * 86_400_000;
+
+export interface AppendPlan {
+  listKey: string;
+  logKey: string;
+  entryJson: string;
+  logJson: string;
+}
+
+export interface AttachResult {
+  deduplicated?: boolean;
+  messageId?: string;
+  /** The run history entry to write together with the message. */
+  append?: AppendPlan;
+}
 
 /** The workflow run model: run records, their message lists (prefix semantics), completion and failure. */
 export class Runs {
@@ -47,7 +62,17 @@ export class Runs {
   }
 
   async save(run: RunRecord): Promise<void> {
-    await this.store.setJson(this.runKey(run.workflowRunId), run);
+    const id = run.workflowRunId;
+    await this.store.setJson(this.runKey(id), run);
+    if (run.state !== "RUN_STARTED") {
+      // Ended runs (their logs, history, DLQ source) are kept for a while, not forever.
+      const pipeline = this.store.redis.pipeline();
+      for (const key of [this.runKey(id), this.listKey(id), this.logKey(id)])
+        pipeline.pexpire(key, ENDED_RUN_RETENTION_MS);
+      await pipeline.exec();
+    } else {
+      await this.store.redis.persist(this.runKey(id));
+    }
   }
 
   async list(runId: string): Promise<RawStep[]> {
@@ -81,7 +106,7 @@ export class Runs {
   // ---------------------------------------------------------------- attaching messages
 
   /** Links a message carrying `Upstash-Workflow-RunId` to its run (creating the run on `Init`). */
-  async attach(message: StoredMessage): Promise<{ deduplicated?: boolean; messageId?: string }> {
+  async attach(message: StoredMessage): Promise<AttachResult> {
     const info = message.workflow;
     if (!info) return {};
     if (info.callType === "failureCall") {
@@ -93,17 +118,18 @@ export class Runs {
     if (!run) throw badRequest(`workflow run ${info.runId} not found`);
     if (run.state !== "RUN_STARTED") throw badRequest(APPEND_TO_ENDED_ERROR);
     this.applyRunConfig(message, run);
-    await this.append(run, message);
-    return {};
+    return { append: this.appendPlan(run, message) };
   }
 
   private async attachTrigger(
     message: StoredMessage,
     existing: RunRecord | undefined,
-  ): Promise<{ deduplicated?: boolean; messageId?: string }> {
+  ): Promise<AttachResult> {
     const info = message.workflow;
     if (!info) return {};
-    if (existing?.state === "RUN_STARTED" && !info.triggeredBySdk) {
+    // A started run whose trigger never made it into the list (publish interrupted) does not block a retry.
+    const hasHistory = (await this.store.redis.llen(this.listKey(info.runId))) > 0;
+    if (existing?.state === "RUN_STARTED" && hasHistory && !info.triggeredBySdk) {
       return { deduplicated: true, messageId: existing.firstMessageId };
     }
     let invoker: Invoker | undefined;
@@ -148,9 +174,8 @@ export class Runs {
       .zadd(this.store.key("runs"), run.createdAt, run.workflowRunId)
       .exec();
     await this.save(run);
-    await this.append(run, message);
     if (invoker) await this.recordInvoked(invoker, run);
-    return {};
+    return { append: this.appendPlan(run, message) };
   }
 
   private async recordInvoked(invoker: Invoker, child: RunRecord): Promise<void> {
@@ -204,16 +229,18 @@ export class Runs {
     message.failureCallback = undefined;
   }
 
-  private async append(run: RunRecord, message: StoredMessage): Promise<void> {
+  /**
+   * What publishing this message adds to its run (list entry + log). It is written by the engine in the same
+   * atomic step that persists the message, which also fixes the message's position in the list.
+   */
+  private appendPlan(run: RunRecord, message: StoredMessage): AppendPlan | undefined {
     const info = message.workflow;
-    if (!info) return;
+    if (!info) return undefined;
     const entry: RawStep = {
       messageId: message.messageId,
       body: message.bodyBase64,
       callType: info.callType === "fromCallback" || info.callType === "toCallback" ? info.callType : "step",
     };
-    const length = await this.store.redis.rpush(this.listKey(run.workflowRunId), JSON.stringify(entry));
-    info.index = length - 1;
     const log: MessageLog = {
       messageId: message.messageId,
       callType: entry.callType,
@@ -239,7 +266,19 @@ export class Runs {
         body: Buffer.from(message.bodyBase64, "base64").toString("utf8"),
       };
     }
-    await this.store.redis.hset(this.logKey(run.workflowRunId), message.messageId, JSON.stringify(log));
+    return {
+      listKey: this.listKey(run.workflowRunId),
+      logKey: this.logKey(run.workflowRunId),
+      entryJson: JSON.stringify(entry),
+      logJson: JSON.stringify(log),
+    };
+  }
+
+  /** Writes a plan without delivering its message (the recorded trigger of a run resumed from the DLQ). */
+  async commitWithoutDelivery(plan: AppendPlan | undefined): Promise<void> {
+    if (!plan) return;
+    await this.store.redis.rpush(plan.listKey, plan.entryJson);
+    await this.store.redis.hset(plan.logKey, JSON.parse(plan.entryJson).messageId, plan.logJson);
   }
 
   async markDelivered(runId: string, messageId: string): Promise<void> {

@@ -172,6 +172,21 @@ describe("queue ordering across retries", () => {
   });
 });
 
+describe("queue ordering and callbacks", () => {
+  it("lets the next queue message wait for the current one's callback", async () => {
+    const queue = h.client.queue({ queueName: "q-callback" });
+    await queue.upsert({ parallelism: 1 });
+    h.endpoint.responder = (req) => (req.path === "/q-cb" ? { status: 200, delayMs: 150 } : { status: 200 });
+    await queue.enqueue({ url: `${h.endpoint.url}/q-first`, body: "1", callback: `${h.endpoint.url}/q-cb` });
+    await queue.enqueue({ url: `${h.endpoint.url}/q-second`, body: "2" });
+    await h.endpoint.waitFor(() => h.endpoint.on("/q-second").length === 1);
+    const callbackAt = h.endpoint.on("/q-cb")[0]?.at ?? Number.POSITIVE_INFINITY;
+    const secondAt = h.endpoint.on("/q-second")[0]?.at ?? 0;
+    expect(secondAt - callbackAt).toBeGreaterThanOrEqual(140);
+    await queue.delete();
+  });
+});
+
 describe("flow control", () => {
   it("limits parallelism per key (and only per key)", async () => {
     h.endpoint.maxActive = 0;

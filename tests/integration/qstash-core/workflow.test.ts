@@ -211,13 +211,41 @@ describe("workflow protocol details", () => {
     );
     await new Promise((r) => setTimeout(r, 150));
     await h.restart();
-    await waitUntil(async () => {
-      const states = await Promise.all(runs.map(async (r) => (await runLog(r.workflowRunId))?.workflowState));
-      if (states.every((state) => state === "RUN_SUCCESS")) return true;
-      // Deliveries that failed while the stand-in was down retry after the real backoff: move time along.
-      await h.advance(15_000);
-      return false;
-    }, 60_000);
+    try {
+      await waitUntil(async () => {
+        const states = await Promise.all(
+          runs.map(async (r) => (await runLog(r.workflowRunId))?.workflowState),
+        );
+        if (states.every((state) => state === "RUN_SUCCESS")) return true;
+        // Deliveries that failed while the stand-in was down retry after the real backoff: move time along.
+        await h.advance(15_000);
+        return false;
+      }, 20_000);
+    } catch (error) {
+      for (const r of runs) {
+        const log = await runLog(r.workflowRunId);
+        if (log?.workflowState === "RUN_SUCCESS") continue;
+        console.log(
+          "STUCK",
+          r.workflowRunId,
+          JSON.stringify(
+            log?.steps.map((g) => [
+              g.type,
+              g.steps.map((x) => [x.stepName, x.state, (x as { messageId?: string }).messageId]),
+            ]),
+          ),
+        );
+        console.log(h.logs.filter((l) => l.includes(r.workflowRunId)).join("\n"));
+      }
+      console.log("PENDING", JSON.stringify(await h.pending()));
+      console.log(
+        h.logs
+          .filter((l) => !l.startsWith("deliver") && !l.startsWith("api"))
+          .slice(-30)
+          .join("\n"),
+      );
+      throw error;
+    }
     const results = await Promise.all(
       runs.map(async (r) => Number((await runLog(r.workflowRunId))?.workflowRunResponse)),
     );
