@@ -171,7 +171,12 @@ export async function startQStash(options: QStashOptions): Promise<RunningQStash
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await engine.stop().catch((error) => log(`stop failed: ${(error as Error).message}`));
+        const stopped = engine.stop().catch((error) => log(`stop failed: ${(error as Error).message}`));
+        if (!(await settlesWithin(stopped, STOP_WAIT_MS))) {
+          log("Redis is not answering; giving up on it to stop");
+          store.abandon();
+          await stopped;
+        }
         const deadline = Date.now() + 5000;
         while (handling > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
         server.closeAllConnections();
@@ -181,6 +186,16 @@ export async function startQStash(options: QStashOptions): Promise<RunningQStash
       return closing;
     },
   };
+}
+
+const STOP_WAIT_MS = 3_000;
+
+function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([work.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }
 
 async function waitForRedis(store: Store, redisUrl: string): Promise<void> {

@@ -59,10 +59,25 @@ export class Store {
     redisUrl: string,
     readonly prefix: string,
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    this.redis = new Redis(redisUrl, {
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+      // Once abandoned, the next reconnect attempt gives up, which fails every queued command.
+      retryStrategy: (attempt) => (this.abandoned ? null : Math.min(attempt * 50, 2_000)),
+    });
     this.redis.on("error", () => {
       // ioredis reconnects on its own; the error is visible to callers of failing commands.
     });
+  }
+
+  private abandoned = false;
+
+  /**
+   * Stops reconnecting to a Redis that went away, so commands waiting for it fail (within one
+   * reconnect delay) instead of waiting forever. `disconnect()` alone would leave them queued.
+   */
+  abandon(): void {
+    this.abandoned = true;
   }
 
   key(...parts: string[]): string {
@@ -162,6 +177,11 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    // QUIT would sit in ioredis's offline queue forever when Redis is already gone.
+    if (this.redis.status !== "ready") {
+      this.redis.disconnect();
+      return;
+    }
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningQStash, startQStash } from "../../../dev/qstash/server";
+import { startRedisServer } from "../../../dev/support/redis-server";
 import { type Harness, startHarness } from "./harness";
 
 let h: Harness;
@@ -45,5 +49,16 @@ describe("two stand-ins on one Redis", () => {
     await second.close();
     await h.advance(61_000);
     await h.endpoint.waitFor(() => h.endpoint.on("/handover").length === 1);
+  });
+});
+
+describe("shutdown without Redis", () => {
+  it("closes within seconds when Redis went away first, instead of waiting for it forever", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "qstash-gone-"));
+    const redis = await startRedisServer({ dataDir, persist: false });
+    const qstash = await startQStash({ redisUrl: redis.url });
+    await redis.stop();
+    await expect(qstash.close()).resolves.toBeUndefined();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 });
