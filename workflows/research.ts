@@ -1,0 +1,182 @@
+import type { Redis } from "@upstash/redis";
+import type { WorkflowContext } from "@upstash/workflow";
+import { generateText, type LanguageModel } from "ai";
+import { z } from "zod";
+import { runAgent } from "@/lib/ai";
+import { defaultModel } from "@/lib/ai/models";
+import { redis as appRedis } from "@/lib/redis";
+import { defineWorkflow } from "@/lib/workflow/define";
+
+export type TaskState = "queued" | "running" | "done" | "failed";
+
+export interface ResearchTask {
+  id: string;
+  url: string;
+  agent: string;
+  state: TaskState;
+  /** HTTP status of the last fetch attempt (after QStash's retries). */
+  status?: number;
+  summary?: string;
+}
+
+const input = z.object({
+  question: z.string().min(1).max(2_000),
+  sources: z
+    .array(
+      z.object({
+        url: z.url(),
+        /** Which fetcher handles it; each has its own concurrency limit. */
+        agent: z
+          .string()
+          .regex(/^[a-z0-9-]{1,40}$/)
+          .default("default"),
+      }),
+    )
+    .min(1)
+    .max(50),
+  /** Tasks fetching at once, over all agents. */
+  maxConcurrent: z.number().int().min(1).max(20).default(4),
+  /** Tasks fetching at once per agent (QStash flow control). */
+  maxPerAgent: z.number().int().min(1).max(20).default(2),
+  taskTimeoutSeconds: z.number().int().min(1).max(900).default(30),
+  taskRetries: z.number().int().min(0).max(5).default(2),
+});
+type ResearchInput = z.infer<typeof input>;
+
+export interface ResearchDependencies {
+  redis: () => Redis;
+  model: () => LanguageModel;
+}
+
+/** Characters of a page the summarizer reads (pages are untrusted and can be huge). */
+const PAGE_CHARS = 8_000;
+
+/**
+ * Background fan-out: each source is a task (fetch with `context.call`, then summarize in its own
+ * step); when every task is idle, an agent compares the summaries. Task states live in a Redis hash
+ * (`researchTasks(redis, runId)`) and each change is logged on the run's event channel.
+ *
+ * Concurrency, as measured on the QStash stand-in (tests/integration/workflows/research.test.ts):
+ * - per agent: `flowControl: { key: research-<agent>, parallelism }` on each `context.call` holds the
+ *   excess calls in QStash (they queue and are delivered as slots free up; none is dropped).
+ * - global: tasks are released in waves of `maxConcurrent`. A second flow-control key cannot be put on
+ *   the same call, and `context.invoke` of a child workflow with its own flow control is not open to
+ *   Overtime workflows (the serve layer does not expose the SDK's invokable workflow objects), so the
+ *   global cap is kept by the workflow itself.
+ */
+export function createResearchWorkflow(deps: ResearchDependencies) {
+  return defineWorkflow({
+    name: "research",
+    description:
+      "Fetches and summarizes each source as its own task under concurrency limits, then compares.",
+    input,
+    async handler(run) {
+      const { context, input: job, runId, log } = run;
+      const board = taskBoard(deps.redis, runId);
+      const tasks = await context.run("queue-tasks", async () => {
+        const queued = job.sources.map(
+          (source, index): ResearchTask => ({ id: `task-${index + 1}`, ...source, state: "queued" }),
+        );
+        await board.write(queued);
+        log(`queued ${queued.length} tasks`);
+        return queued;
+      });
+      const finished: ResearchTask[] = [];
+      for (let start = 0, wave = 1; start < tasks.length; start += job.maxConcurrent, wave++) {
+        const batch = tasks.slice(start, start + job.maxConcurrent);
+        await context.run(`start-wave-${wave}`, async () => {
+          await board.write(batch.map((task) => ({ ...task, state: "running" })));
+          log(`wave ${wave}: running ${batch.map((task) => task.id).join(", ")}`);
+          return batch.length;
+        });
+        finished.push(...(await runWave(context, deps, board, job, batch)));
+      }
+      const comparison = await runAgent(run, {
+        name: "compare",
+        model: deps.model(),
+        system: "Compare the sources' answers to the question. Say where they agree and where they differ.",
+        prompt: comparePrompt(job.question, finished),
+        maxTurns: 1,
+        budget: { tenant: "research" },
+      });
+      return { question: job.question, tasks: finished, comparison: comparison.text };
+    },
+  });
+}
+
+async function runWave(
+  context: WorkflowContext<unknown>,
+  deps: ResearchDependencies,
+  board: ReturnType<typeof taskBoard>,
+  job: ResearchInput,
+  batch: ResearchTask[],
+): Promise<ResearchTask[]> {
+  const pages = await Promise.all(
+    batch.map((task) =>
+      context.call<string>(`fetch:${task.id}`, {
+        url: task.url,
+        method: "GET",
+        timeout: job.taskTimeoutSeconds,
+        retries: job.taskRetries,
+        flowControl: { key: `research-${task.agent}`, parallelism: job.maxPerAgent },
+      }),
+    ),
+  );
+  return Promise.all(
+    batch.map((task, index) =>
+      context.run(`summarize:${task.id}`, async (): Promise<ResearchTask> => {
+        const page = pages[index] as { status: number; body: unknown };
+        const ok = page.status >= 200 && page.status < 300;
+        const summary = ok ? await summarize(deps.model(), job.question, page.body) : undefined;
+        const done: ResearchTask = { ...task, state: ok ? "done" : "failed", status: page.status, summary };
+        await board.write([done]);
+        return done;
+      }),
+    ),
+  );
+}
+
+async function summarize(model: LanguageModel, question: string, body: unknown): Promise<string> {
+  const page = (typeof body === "string" ? body : JSON.stringify(body)).slice(0, PAGE_CHARS);
+  const { text } = await generateText({
+    model,
+    system: "Summarize what this page says about the question, in two sentences. Quote figures exactly.",
+    prompt: `Question: ${question}\n\nPage:\n${page}`,
+  });
+  return text;
+}
+
+function comparePrompt(question: string, tasks: ResearchTask[]): string {
+  const lines = tasks.map((task) =>
+    task.state === "done"
+      ? `- ${task.url}: ${task.summary}`
+      : `- ${task.url}: unavailable (HTTP ${task.status})`,
+  );
+  return `Question: ${question}\nSources:\n${lines.join("\n")}`;
+}
+
+export function researchTasksKey(runId: string, prefix = "ot"): string {
+  return `${prefix}:research:${encodeURIComponent(runId)}:tasks`;
+}
+
+const TASKS_TTL_SECONDS = 30 * 86_400;
+
+function taskBoard(redis: () => Redis, runId: string) {
+  const key = researchTasksKey(runId);
+  return {
+    async write(tasks: ResearchTask[]) {
+      const fields = Object.fromEntries(tasks.map((task) => [task.id, JSON.stringify(task)]));
+      await redis().pipeline().hset(key, fields).expire(key, TASKS_TTL_SECONDS).exec();
+    },
+  };
+}
+
+/** The run's tasks with their current states, in task order. */
+export async function researchTasks(redis: Redis, runId: string): Promise<ResearchTask[]> {
+  const stored = (await redis.hgetall<Record<string, unknown>>(researchTasksKey(runId))) ?? {};
+  return Object.values(stored)
+    .map((value) => (typeof value === "string" ? JSON.parse(value) : value) as ResearchTask)
+    .sort((a, b) => Number(a.id.slice(5)) - Number(b.id.slice(5)));
+}
+
+export const research = createResearchWorkflow({ redis: appRedis, model: () => defaultModel() });
