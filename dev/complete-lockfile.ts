@@ -20,7 +20,7 @@ type LockEntry = {
 const LOCKFILE = "package-lock.json";
 const EXACT_VERSION = /^\d+\.\d+\.\d+(-[\w.]+)?$/;
 
-function platformOf(name: string): Pick<LockEntry, "os" | "cpu" | "libc"> {
+function platformOf(name: string): { os: string[]; cpu: string[]; libc?: string[] } {
   const os = ["darwin", "linux", "win32", "android", "freebsd"].find((candidate) => name.includes(candidate));
   const cpu = ["arm64", "x64", "ia32", "arm"].find((candidate) =>
     new RegExp(`-${candidate}(-|$)`).test(name),
