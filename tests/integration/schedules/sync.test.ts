@@ -6,6 +6,7 @@ import { z } from "zod";
 import { createTestStack, type RunRecord, type TestStack } from "@/dev/testing";
 import { type ScheduleScope, type SyncOptions, scheduleIdFor, syncSchedules } from "@/lib/schedules";
 import { defineWorkflow, type ScheduleSpec } from "@/lib/workflow/define";
+import { workflows as appWorkflows } from "@/workflows";
 
 type DigestInput = { team: string; size?: number };
 
@@ -202,9 +203,17 @@ describe.sequential("npm run schedules:sync through the real QStash SDK", () => 
     expect(viaNpmFlag.stdout).toContain("Nothing was changed.");
 
     const real = await cli([]);
-    expect(real.stdout).toContain("Done: 1 created, 0 updated, 0 deleted.");
+    // The CLI syncs the app's own registry: every schedule its workflows declare.
+    const declared = appWorkflows
+      .list()
+      .flatMap((workflow) =>
+        (workflow.schedules ?? []).map((schedule) =>
+          scheduleIdFor({ environment: "clitest", baseUrl: t.url }, workflow.name, schedule.id),
+        ),
+      );
+    expect(real.stdout).toContain(`Done: ${declared.length} created, 0 updated, 0 deleted.`);
     expect((await allSchedules()).get(helloId)?.destination).toBe(`${t.url}/api/workflows/hello`);
-    await qstash.schedules.delete(helloId);
+    for (const id of declared) await qstash.schedules.delete(id);
   });
 
   it("exits non-zero with a clear message on bad arguments or environment", async () => {
