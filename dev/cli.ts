@@ -10,6 +10,7 @@ import { z } from "zod";
 import { RedisStreamStore } from "../lib/streams/redis-store";
 import { seedIfEmpty } from "../lib/streams/seed";
 import { type DevStack, type DevStackEnv, startDevStack } from "./stack";
+import { stopChildProcess } from "./support/child-process";
 import { logLine } from "./support/logger";
 import { RedisServerMissingError } from "./support/redis-server";
 
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   let next: ChildProcess | undefined;
   if (command === "dev") {
     next = startNext(config, stack.env);
-    stopHandlers.unshift(() => stopChild(next));
+    stopHandlers.unshift(() => stopChildProcess(next));
     next.once("exit", (code) => void shutdown(stopHandlers, code ?? 1));
   }
   printSummary(command, config, stack);
@@ -192,18 +193,6 @@ function onInterrupt(handler: () => Promise<void>): void {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-}
-
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 function fail(message: string): never {

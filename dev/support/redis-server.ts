@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
+import { stopChildProcess } from "./child-process";
 import { freePort } from "./ports";
 
 export class RedisServerMissingError extends Error {
@@ -67,7 +68,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Run
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () => stopChild(child),
+    stop: () => stopChildProcess(child),
   };
 }
 
@@ -99,17 +100,5 @@ function canConnect(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once("error", () => resolve(false));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
   });
 }
