@@ -5,6 +5,8 @@ import { z } from "zod";
 import { runAgent } from "@/lib/ai";
 import { defaultModel } from "@/lib/ai/models";
 import { redis as appRedis } from "@/lib/redis";
+import { Keys } from "@/lib/runs/keys";
+import { publishRunTasks, type RunTask, readRunTasks } from "@/lib/runs/tasks";
 import { defineWorkflow } from "@/lib/workflow/define";
 
 export type TaskState = "queued" | "running" | "done" | "failed";
@@ -54,7 +56,7 @@ const PAGE_CHARS = 8_000;
 /**
  * Background fan-out: each source is a task (fetch with `context.call`, then summarize in its own
  * step); when every task is idle, an agent compares the summaries. Task states live in a Redis hash
- * (`researchTasks(redis, runId)`) and each change is logged on the run's event channel.
+ * (`researchTasks(redis, runId)`, published as the run's `tasks`) and each change is logged on the run's event channel.
  *
  * Concurrency, as measured on the QStash stand-in (tests/integration/workflows/research.test.ts):
  * - per agent: `flowControl: { key: research-<agent>, parallelism }` on each `context.call` holds the
@@ -155,28 +157,25 @@ function comparePrompt(question: string, tasks: ResearchTask[]): string {
   return `Question: ${question}\nSources:\n${lines.join("\n")}`;
 }
 
+/** Where the task states live: the run's generic task list, so the run API and dashboard show them. */
 export function researchTasksKey(runId: string, prefix = "ot"): string {
-  return `${prefix}:research:${encodeURIComponent(runId)}:tasks`;
+  return new Keys(prefix).tasks(runId);
 }
 
-const TASKS_TTL_SECONDS = 30 * 86_400;
-
 function taskBoard(redis: () => Redis, runId: string) {
-  const key = researchTasksKey(runId);
   return {
-    async write(tasks: ResearchTask[]) {
-      const fields = Object.fromEntries(tasks.map((task) => [task.id, JSON.stringify(task)]));
-      await redis().pipeline().hset(key, fields).expire(key, TASKS_TTL_SECONDS).exec();
-    },
+    write: (tasks: ResearchTask[]) => publishRunTasks(redis(), runId, tasks.map(asRunTask)),
   };
+}
+
+function asRunTask(task: ResearchTask): RunTask {
+  const outcome = [task.status && `HTTP ${task.status}`, task.summary].filter(Boolean).join(" · ");
+  return { ...task, title: task.url, ...(outcome && { detail: outcome }) };
 }
 
 /** The run's tasks with their current states, in task order. */
 export async function researchTasks(redis: Redis, runId: string): Promise<ResearchTask[]> {
-  const stored = (await redis.hgetall<Record<string, unknown>>(researchTasksKey(runId))) ?? {};
-  return Object.values(stored)
-    .map((value) => (typeof value === "string" ? JSON.parse(value) : value) as ResearchTask)
-    .sort((a, b) => Number(a.id.slice(5)) - Number(b.id.slice(5)));
+  return (await readRunTasks(redis, runId)) as unknown as ResearchTask[];
 }
 
 export const research = createResearchWorkflow({ redis: appRedis, model: () => defaultModel() });

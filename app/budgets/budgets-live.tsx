@@ -30,7 +30,7 @@ export function BudgetsLive({ initial }: { initial: BudgetStatus[] }) {
         <span className="dot" aria-hidden /> {stale ? "Connection lost, retrying…" : "Live"}
       </p>
       <div className="card">
-        <table className="grid">
+        <table className="grid budgets">
           <thead>
             <tr>
               <th>Model</th>
@@ -40,15 +40,15 @@ export function BudgetsLive({ initial }: { initial: BudgetStatus[] }) {
           </thead>
           <tbody>
             {budgets.map((budget) => (
-              <tr key={budget.key}>
+              <tr key={budget.key} data-budget={budget.key}>
                 <td>
                   <strong className="mono">{budget.model}</strong>
                   {budget.tenant && <div className="muted small">tenant {budget.tenant}</div>}
                 </td>
-                <td>
+                <td data-label="Tokens">
                   <Bucket bucket={budget.tokens} unit="tokens" />
                 </td>
-                <td>
+                <td data-label="Requests">
                   <Bucket bucket={budget.requests} unit="requests" />
                 </td>
               </tr>
@@ -66,7 +66,7 @@ function Bucket({ bucket, unit }: { bucket?: BucketStatus; unit: string }) {
   const share = bucket.capacity > 0 ? used / bucket.capacity : 0;
   const level = share >= 1 ? "over" : share >= 0.8 ? "high" : "";
   return (
-    <div className="bucket">
+    <div className="bucket" data-unit={unit} data-used={used}>
       <div className={`meter ${level}`} aria-hidden>
         <span style={{ width: `${Math.min(share, 1) * 100}%` }} />
       </div>

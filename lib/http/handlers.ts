@@ -4,7 +4,8 @@ import { cancelRun } from "../runs/cancel";
 import { runEventStream } from "../runs/events";
 import { RUN_STATUSES } from "../runs/keys";
 import { retryRun } from "../runs/retry";
-import { InvalidCursorError } from "../runs/store";
+import { InvalidCursorError, type RunRecord, type StepRecord } from "../runs/store";
+import { readRunTasks } from "../runs/tasks";
 import { authenticate } from "../trigger/auth";
 import { type AiRouteHandlers, createAiRouteHandlers, runDetails } from "./ai-handlers";
 import { NotFoundError, respond, ValidationError } from "./errors";
@@ -88,7 +89,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
     getRun: (_request, runId) =>
       respond(async () => {
         const run = await requireRun(runId);
-        return Response.json(await runDetails(overtime, run, await store.getSteps(runId)));
+        return Response.json(await runView(overtime, run, await store.getSteps(runId)));
       }),
 
     cancelRun: (request, runId) =>
@@ -139,6 +140,18 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         return Response.json({ eventId, notified: responses.length });
       }),
   };
+}
+
+/**
+ * `GET /api/runs/{id}`: the record and steps, what the AI layer adds, and `tasks` when the workflow
+ * published any (`lib/runs/tasks.ts`).
+ */
+export async function runView(overtime: Overtime, run: RunRecord, steps: StepRecord[]) {
+  const [details, tasks] = await Promise.all([
+    runDetails(overtime, run, steps),
+    readRunTasks(overtime.store.redis, run.id, overtime.config.keyPrefix),
+  ]);
+  return { ...details, ...(tasks.length > 0 && { tasks }) };
 }
 
 function parseJson(rawBody: string): unknown {

@@ -35,6 +35,8 @@ export class Keys {
   rateLimitPrefix = () => `${this.prefix}:ratelimit`;
   /** Tool-call approvals of a run, one field per tool call id. */
   approvals = (runId: string) => `${this.prefix}:run:${enc(runId)}:approvals`;
+  /** Tasks a workflow publishes for its run (`lib/runs/tasks.ts`), one field per task id. */
+  tasks = (runId: string) => `${this.prefix}:run:${enc(runId)}:tasks`;
   /** Large step results (claim check): `<prefix>:<runId>:<step>`. */
   claimPrefix = () => `${this.prefix}:claim`;
   budgetPrefix = () => `${this.prefix}:budget`;

@@ -1,4 +1,5 @@
-import { Redis } from "@upstash/redis";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStore } from "@/lib/runs/store";
@@ -23,6 +24,18 @@ async function triggerFromForm(name: string): Promise<string> {
   await page.fill("#field-name", name);
   await Promise.all([page.waitForURL(/\/runs\/wfr_/), page.click('main button[type="submit"]')]);
   return runIdFromUrl(page.url());
+}
+
+const badge = () => page.locator(".page-header .badge").textContent();
+
+async function triggerByApi(workflow: string, input: unknown): Promise<string> {
+  const response = await fetch(`${dashboard.url}/api/trigger/${workflow}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TRIGGER_SECRET}`, "content-type": "application/json" },
+    body: JSON.stringify(input),
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { runId: string }).runId;
 }
 
 async function stepRow(name: string) {
@@ -186,12 +199,7 @@ describe("trigger, watch, inspect", () => {
   });
 
   it("pages through 10,000 runs by cursor", async () => {
-    const store = new RunStore({
-      redis: new Redis({
-        url: dashboard.dev.env.UPSTASH_REDIS_REST_URL,
-        token: dashboard.dev.env.UPSTASH_REDIS_REST_TOKEN,
-      }),
-    });
+    const store = new RunStore({ redis: dashboard.redis });
     // Creation times one second apart, like a busy day's runs, not thousands in one millisecond.
     const start = Date.now() - 10_000 * 1_000;
     for (let batch = 0; batch < 10; batch++) {
@@ -221,10 +229,147 @@ describe("trigger, watch, inspect", () => {
   });
 
   it("renders the other pages", async () => {
-    for (const name of ["status", "budgets", "jeeves"]) {
+    for (const name of ["status"]) {
       const response = await page.goto(`/${name}`);
       expect(response?.status()).toBe(200);
       await page.screenshot({ path: screenshotPath(name), fullPage: true });
     }
   });
 });
+
+describe("agents: approvals, Jeeves, budgets, tasks", () => {
+  const approvalCard = () => page.locator("section.approvals li.approval").first();
+  const output = () => page.locator(".columns .card").nth(1).textContent();
+
+  it("approves a pending tool call with a note, then the run publishes and finishes", async () => {
+    await page.goto("/trigger?workflow=approval");
+    await page.fill("#field-announcement", "Overtime 1.2 is out");
+    await Promise.all([page.waitForURL(/\/runs\/wfr_/), page.click('main button[type="submit"]')]);
+    await approvalCard().waitFor({ timeout: 30_000 });
+    expect(await badge()).toBe("Waiting");
+    expect(await approvalCard().textContent()).toContain("publish");
+    expect(await approvalCard().locator("pre.json").textContent()).toContain("Overtime 1.2 is out");
+    await page.screenshot({ path: screenshotPath("run-approval-pending"), fullPage: true });
+
+    await approvalCard().locator("input").fill("Checked the wording, ship it");
+    await approvalCard().locator("button", { hasText: "Approve" }).click();
+    await expect.poll(badge, { timeout: 30_000 }).toBe("Succeeded");
+    await expect.poll(output).toContain('"outcome": "published"');
+    expect(await page.locator("section.approvals").count()).toBe(0);
+    expect(await page.locator('[data-decision="approved"]').textContent()).toContain(
+      "Checked the wording, ship it",
+    );
+    await page.screenshot({ path: screenshotPath("run-approved"), fullPage: true });
+  });
+
+  it("declines a pending tool call with a note, and the agent reports nothing was published", async () => {
+    const runId = await triggerByApi("approval", { announcement: "Prices double tomorrow" });
+    await page.goto(`/runs/${runId}`);
+    await approvalCard().waitFor({ timeout: 30_000 });
+    await approvalCard().locator("input").fill("Not before the pricing review");
+    await approvalCard().locator("button", { hasText: "Decline" }).click();
+    await expect.poll(badge, { timeout: 30_000 }).toBe("Succeeded");
+    await expect.poll(output).toContain('"outcome": "declined"');
+    expect(await output()).toContain("Not before the pricing review");
+    await page.screenshot({ path: screenshotPath("run-declined"), fullPage: true });
+  });
+
+  it("runs Jeeves from its page and shows the discoveries with their figures and the inbox", async () => {
+    await page.goto("/jeeves");
+    await page.locator(".jeeves-state").waitFor();
+    expect(await page.locator(".discovery").count()).toBe(0);
+    await page.screenshot({ path: screenshotPath("jeeves-empty"), fullPage: true });
+
+    await Promise.all([page.waitForURL(/\/runs\/wfr_/), page.click("text=Run Jeeves now")]);
+    await expect.poll(badge, { timeout: 60_000 }).toBe("Succeeded");
+    await page.screenshot({ path: screenshotPath("run-jeeves"), fullPage: true });
+
+    await page.goto("/jeeves");
+    const statistics = page.locator('.discovery[data-kind="statistics"]', { hasText: "seattle.temp_max:" });
+    // Seattle's daily maximum, 2012-2015: 1,461 days, the hottest 35.6 °C.
+    expect(await statistics.locator(".figures").textContent()).toMatch(/max35\.6.*count1,461/);
+    expect(await page.locator('.discovery[data-kind="correlation"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-persona="analyst"] .inbox-message').first().textContent()).toMatch(
+      /Jeeves: \d+ new discoveries/,
+    );
+    await page.screenshot({ path: screenshotPath("jeeves"), fullPage: true });
+  });
+
+  it("turns Jeeves off and on again", async () => {
+    await page.click("text=Turn off");
+    await expect.poll(() => page.locator(".jeeves-state").getAttribute("data-enabled")).toBe("false");
+    await page.screenshot({ path: screenshotPath("jeeves-off") });
+    await page.click("text=Turn on");
+    await expect.poll(() => page.locator(".jeeves-state").getAttribute("data-enabled")).toBe("true");
+  });
+
+  it("shows the budgets the agent runs used", async () => {
+    await page.goto("/budgets");
+    // Jeeves reserves under its own tenant, approval under the model's budget.
+    for (const key of ["gpt-4o-mini:jeeves", "gpt-4o-mini"]) {
+      const tokens = page.locator(`tr[data-budget="${key}"] .bucket[data-unit="tokens"]`);
+      expect(Number(await tokens.getAttribute("data-used"))).toBeGreaterThan(0);
+    }
+    await page.locator(".live-note").waitFor();
+    await page.screenshot({ path: screenshotPath("budgets"), fullPage: true });
+  });
+
+  it("lists the tasks a research run publishes, with their states", async () => {
+    const source = await startSourceServer();
+    try {
+      const runId = await triggerByApi("research", {
+        question: "What is Overtime?",
+        sources: [
+          { url: `${source.url}/about`, agent: "web" },
+          { url: `${source.url}/gone`, agent: "web" },
+        ],
+        taskRetries: 0,
+      });
+      await page.goto(`/runs/${runId}`);
+      await expect.poll(badge, { timeout: 60_000 }).toBe("Succeeded");
+      const tasks = page.locator("section.tasks li.task");
+      await expect.poll(() => tasks.count()).toBe(2);
+      expect(await tasks.nth(0).textContent()).toMatch(/^done.*\/about.*HTTP 200/);
+      expect(await tasks.nth(1).textContent()).toMatch(/^failed.*\/gone.*HTTP 404/);
+      await page.screenshot({ path: screenshotPath("run-research-tasks"), fullPage: true });
+      const api = await fetch(`${dashboard.url}/api/runs/${runId}`, {
+        headers: { authorization: `Bearer ${DASHBOARD_TOKEN}` },
+      });
+      expect(((await api.json()) as { tasks: unknown[] }).tasks).toMatchObject([
+        { id: "task-1", state: "done" },
+        { id: "task-2", state: "failed" },
+      ]);
+    } finally {
+      await new Promise((resolve) => source.server.close(resolve));
+    }
+  });
+
+  it("renders the agent pages on a phone", async () => {
+    const { context, page: phone } = await dashboard.signedIn({ width: 390, height: 844 });
+    for (const name of ["jeeves", "budgets"]) {
+      await phone.goto(`/${name}`);
+      await phone.locator("main h1").waitFor();
+      await phone.screenshot({ path: screenshotPath(`phone-${name}`), fullPage: true });
+    }
+    const runId = await triggerByApi("approval", { announcement: "Phone check" });
+    await phone.goto(`/runs/${runId}`);
+    await phone.locator("section.approvals li.approval").waitFor({ timeout: 30_000 });
+    await phone.screenshot({ path: screenshotPath("phone-run-approval"), fullPage: true });
+    await context.close();
+  });
+});
+
+/** A site for the research run to read: one page, and one that is gone. */
+async function startSourceServer(): Promise<{ server: Server; url: string }> {
+  const server = createServer((request, response) => {
+    if (request.url === "/about") {
+      response.setHeader("content-type", "text/plain");
+      response.end("Overtime runs long AI agent jobs on Vercel with Upstash Workflow, QStash and Redis.");
+      return;
+    }
+    response.statusCode = 404;
+    response.end("not found");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}

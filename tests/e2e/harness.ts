@@ -3,13 +3,24 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Redis } from "@upstash/redis";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type DevStack, startDevStack } from "@/dev/stack";
+import { RedisStreamStore } from "@/lib/streams/redis-store";
+import { seedStreams } from "@/lib/streams/seed";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = path.join(ROOT, "test-artifacts", "dashboard");
 export const TRIGGER_SECRET = "e2e-trigger-secret-0123456789";
 export const DASHBOARD_TOKEN = "e2e-dashboard-token-0123456789";
+/**
+ * Real budgets, so the budgets page has meters that move when an agent runs. Nearly all of the minute
+ * is burst, so the bucket refills slowly (1 token/s) and a run's use stays on the meter while the test
+ * looks at it, and no run ever has to wait for its budget.
+ */
+export const BUDGETS = {
+  "gpt-4o-mini": { tokensPerMinute: 60_000, requestsPerMinute: 10_000, burstShare: 0.999 },
+};
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -25,6 +36,8 @@ const CHROMIUM_ARGS = [
 export interface Dashboard {
   url: string;
   dev: DevStack;
+  /** The stack's Redis, as the app sees it. */
+  redis: Redis;
   browser: Browser;
   /** Moves QStash's virtual clock (sleeps end), then returns once it acknowledged. */
   advanceClock(ms: number): Promise<void>;
@@ -47,7 +60,9 @@ export async function startDashboard(): Promise<Dashboard> {
     UPSTASH_WORKFLOW_URL: url,
     OVERTIME_TRIGGER_SECRET: TRIGGER_SECRET,
     DASHBOARD_TOKEN,
+    OVERTIME_BUDGETS: JSON.stringify(BUDGETS),
   });
+  const redis = new Redis({ url: dev.env.UPSTASH_REDIS_REST_URL, token: dev.env.UPSTASH_REDIS_REST_TOKEN });
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   const stop = async () => {
     await browser.close().catch(() => {});
@@ -56,7 +71,8 @@ export async function startDashboard(): Promise<Dashboard> {
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForHttp(`${url}/login`, next);
+    // Jeeves analyses the sample series; seeded while next starts.
+    await Promise.all([waitForHttp(`${url}/login`, next), seedStreams(new RedisStreamStore(redis))]);
   } catch (error) {
     await stop();
     throw error;
@@ -65,6 +81,7 @@ export async function startDashboard(): Promise<Dashboard> {
   return {
     url,
     dev,
+    redis,
     browser,
     stop,
     async advanceClock(ms) {

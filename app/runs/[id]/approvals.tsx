@@ -55,7 +55,7 @@ function ApprovalItem({
         <br />
         <span className="muted small">
           Asked at <ClockTime at={approval.requestedAt} />; declined automatically at{" "}
-          <ClockTime at={approval.expiresAt} />
+          <ClockTime at={approval.expiresAt} withDate />
         </span>
       </p>
       {approval.input !== undefined && <JsonBlock value={approval.input} />}
@@ -77,5 +77,36 @@ function ApprovalItem({
         </p>
       )}
     </li>
+  );
+}
+
+const DECISION_LABELS: Record<string, string> = {
+  approved: "Approved",
+  declined: "Declined",
+  timeout: "Declined: nobody decided in time",
+};
+
+/** Decisions already made, so the page keeps saying who allowed what after the run moved on. */
+export function ApprovalHistory({ approvals }: { approvals: ApprovalRecord[] }) {
+  return (
+    <section className="card" aria-label="Approval decisions">
+      <h2>Approvals</h2>
+      <ul className="approval-list">
+        {approvals.map((approval) => (
+          <li key={approval.toolCallId} className="approval" data-decision={approval.status}>
+            <strong>{approval.toolName}</strong>{" "}
+            <span className={`badge decision-${approval.status}`}>
+              {DECISION_LABELS[approval.status] ?? approval.status}
+            </span>{" "}
+            {approval.decidedAt && (
+              <span className="muted small">
+                at <ClockTime at={approval.decidedAt} />
+              </span>
+            )}
+            {approval.note && <p className="small">“{approval.note}”</p>}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

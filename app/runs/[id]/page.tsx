@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ConfigurationProblem, EmptyState } from "@/app/_components/states";
 import { loadOvertime } from "@/app/_lib/server";
-import { runDetails } from "@/lib/http/ai-handlers";
+import { runView } from "@/lib/http/handlers";
 import { RunLive } from "./run-live";
 import type { RunView } from "./use-run-live";
 
@@ -35,6 +35,6 @@ export default async function RunPage({ params }: Params) {
       </section>
     );
   }
-  const details = (await runDetails(loaded.overtime, run, steps)) as RunView;
+  const details = (await runView(loaded.overtime, run, steps)) as RunView;
   return <RunLive initial={details} renderedAt={Date.now()} />;
 }

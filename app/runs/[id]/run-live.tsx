@@ -5,10 +5,11 @@ import { StatusBadge } from "@/app/_components/status-badge";
 import { ClockTime, RelativeTime, useNow } from "@/app/_components/time";
 import { formatDollars, formatDuration } from "@/app/_lib/format";
 import { AgentTextPanel } from "./agent-text";
-import { ApprovalsPanel } from "./approvals";
+import { ApprovalHistory, ApprovalsPanel } from "./approvals";
 import { ErrorPanel } from "./error-panel";
 import { LogFeed } from "./log-feed";
 import { RunActions } from "./run-actions";
+import { TaskList } from "./task-list";
 import { Timeline } from "./timeline";
 import { type Connection, type RunView, useRunLive } from "./use-run-live";
 import { ValuePanel } from "./value-panel";
@@ -25,6 +26,7 @@ export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt:
   const { run, steps } = view;
   const now = useNow(1_000, renderedAt);
   const approvals = view.pendingApprovals ?? [];
+  const decided = (view.approvals ?? []).filter((approval) => approval.status !== "pending");
   return (
     <section className="run">
       <p className="crumbs">
@@ -67,6 +69,8 @@ export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt:
       <RunActions run={run} onChanged={refresh} />
       {approvals.length > 0 && <ApprovalsPanel runId={run.id} approvals={approvals} onDecided={refresh} />}
       <ErrorPanel run={run} steps={steps} />
+      {decided.length > 0 && <ApprovalHistory approvals={decided} />}
+      {view.tasks && view.tasks.length > 0 && <TaskList tasks={view.tasks} />}
       <Timeline run={run} steps={steps} now={now} />
       <div className="columns">
         <ValuePanel runId={run.id} title="Input" value={run.input} />

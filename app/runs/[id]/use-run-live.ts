@@ -4,13 +4,16 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApprovalRecord } from "@/lib/ai/approvals";
 import type { RunCost, StepCost } from "@/lib/cost/compute";
 import type { RunRecord, StepRecord } from "@/lib/runs/store";
+import type { RunTask } from "@/lib/runs/tasks";
 
-/** `GET /api/runs/{id}`: the record and steps, plus what the AI layer adds (cost, tokens, approvals). */
+/** `GET /api/runs/{id}`: the record and steps, plus what the AI layer adds (cost, tokens, approvals) and the tasks a workflow published. */
 export interface RunView {
   run: RunRecord & { cost?: RunCost };
   steps: Array<StepRecord & { cost?: StepCost }>;
   approvals?: ApprovalRecord[];
   pendingApprovals?: ApprovalRecord[];
+  /** Work items the workflow published (e.g. research's sources). */
+  tasks?: RunTask[];
 }
 
 /** An agent turn's streamed text, re-assembled from `agent.delta` events (history, then live). */
