@@ -1,21 +1,9 @@
 import { CursorUnavailableError, isRealtimeCursor, Realtime } from "@upstash/realtime";
+import { RUN_EVENTS } from "./event-names";
 import { type RunStatus, TERMINAL_STATUSES } from "./keys";
 import type { RunStore } from "./store";
 
-/** Every event a run's channel carries. `data` always has `runId` and `at` (ms). */
-export const RUN_EVENTS = [
-  "run.status",
-  "step.started",
-  "step.finished",
-  "step.failed",
-  "log",
-  // The AI layer: streamed text of inline turns, and tool-call approvals.
-  "agent.delta",
-  "approval.requested",
-  "approval.decided",
-  "approval.settled",
-] as const;
-export type RunEventName = (typeof RUN_EVENTS)[number];
+export { RUN_EVENTS, type RunEventName } from "./event-names";
 
 export interface StreamOptions {
   /** Resume after this event id (SSE `Last-Event-ID`); omitted = the whole history. */

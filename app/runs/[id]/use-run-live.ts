@@ -3,6 +3,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ApprovalRecord } from "@/lib/ai/approvals";
 import type { RunCost, StepCost } from "@/lib/cost/compute";
+import { RUN_EVENTS } from "@/lib/runs/event-names";
+import { TERMINAL_STATUSES } from "@/lib/runs/keys";
 import type { RunRecord, StepRecord } from "@/lib/runs/store";
 import type { RunTask } from "@/lib/runs/tasks";
 
@@ -33,19 +35,7 @@ export interface LogLine {
 
 export type Connection = "connecting" | "live" | "reconnecting" | "ended";
 
-/** Kept in sync with lib/runs/events.ts; not imported so the realtime client stays out of the browser bundle. */
-const RUN_EVENTS = [
-  "run.status",
-  "step.started",
-  "step.finished",
-  "step.failed",
-  "log",
-  "agent.delta",
-  "approval.requested",
-  "approval.decided",
-  "approval.settled",
-];
-const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 /**
  * The run as it changes: the run's SSE channel (history first, so logs are re-attached, then live) says
