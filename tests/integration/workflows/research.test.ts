@@ -26,22 +26,28 @@ function leave(agent: string) {
   inFlight.byAgent.set(agent, (inFlight.byAgent.get(agent) ?? 1) - 1);
 }
 
+/** Longer than the one-second task timeout of the timeout test. */
+const SLOW_PAGE_MS = 3_000;
+
 beforeAll(async () => {
   sources = createServer((req, res) => {
     const [, agent = "", page = ""] = (req.url ?? "").split("/");
     const hit = (hits.get(req.url ?? "") ?? 0) + 1;
     hits.set(req.url ?? "", hit);
     enter(agent);
-    setTimeout(() => {
-      leave(agent);
-      if (page === "broken" || (page === "flaky" && hit === 1)) {
-        res.statusCode = page === "broken" ? 500 : 503;
-        res.end("unavailable");
-        return;
-      }
-      res.setHeader("content-type", "text/plain");
-      res.end(`Page ${page} from ${agent}: otters eat 15% of their body weight a day.`);
-    }, 150);
+    setTimeout(
+      () => {
+        leave(agent);
+        if (page === "broken" || (page === "flaky" && hit === 1)) {
+          res.statusCode = page === "broken" ? 500 : 503;
+          res.end("unavailable");
+          return;
+        }
+        res.setHeader("content-type", "text/plain");
+        res.end(`Page ${page} from ${agent}: otters eat 15% of their body weight a day.`);
+      },
+      page === "slow" ? SLOW_PAGE_MS : 150,
+    );
   });
   await new Promise<void>((resolve) => sources.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(sources.address() as AddressInfo).port}`;
@@ -110,5 +116,26 @@ describe("research", () => {
         "compare:turn-1",
       ]),
     );
+  });
+  it("fails a task that outlives its timeout, keeps it on the list, and still compares the rest", async () => {
+    const runId = await t.trigger("research", {
+      question: "How much do otters eat?",
+      sources: [
+        { url: `${base}/c/1`, agent: "c" },
+        { url: `${base}/c/slow`, agent: "c" },
+      ],
+      taskTimeoutSeconds: 1,
+      taskRetries: 0,
+    });
+    const run = await finish(runId);
+    expect(run.status).toBe("succeeded");
+    const output = run.output as { tasks: ResearchTask[]; comparison: string };
+    expect(output.tasks.map((task) => [task.id, task.state])).toEqual([
+      ["task-1", "done"],
+      ["task-2", "failed"],
+    ]);
+    expect(output.tasks[1]?.status).not.toBe(200);
+    expect(hits.get("/c/slow")).toBe(1);
+    expect(output.comparison).toContain("unavailable");
   });
 });
