@@ -1,84 +1,167 @@
 /**
- * Budget benchmark: N concurrent 6-turn agent runs offered at ~3× the dev model's own tokens-per-minute
- * limit, once with a shared token budget equal to that limit and once without. Prints provider 429s,
- * completed runs and wall time for both. Real time (the budget and the dev model both count real
- * minutes), so it takes a few minutes.
+ * Budget benchmark: concurrent 6-turn agent runs offering 1×, 2× and 3× the dev model's own
+ * tokens-per-minute limit, each with a shared token budget equal to that limit and without one.
+ * Reports provider 429s, finished runs and wall time. Real time (the budget and the dev model both
+ * count real minutes): the 3× case takes a few minutes. Part of `npm run bench` (`--only=budgets`);
+ * still runnable alone:
  *
- *   node --import tsx bench/budgets.ts [runs=10] [tpm=4000]
+ *   node --import tsx bench/budgets.ts [multiples=1,2,3] [tpm=2600]
  */
+
+import { pathToFileURL } from "node:url";
 import type { createOpenAI } from "@ai-sdk/openai";
 import { tool } from "ai";
 import { z } from "zod";
 import { createTestStack } from "../dev/testing";
 import { runAgent } from "../lib/ai";
 import { defineWorkflow } from "../lib/workflow/define";
+import { AGENT_SCRIPT } from "./support/agent-shape";
+import { round } from "./support/numbers";
+import { type Bench, type BenchOutcome, table } from "./support/report";
 
-const RUNS = Number(process.argv[2] ?? 10);
-const TPM = Number(process.argv[3] ?? 4_000);
-const SCRIPT = [
-  "Research otters.",
-  "dev-model: call lookup",
-  'dev-model: call lookup {"topic": "diet"}',
-  'dev-model: call lookup {"topic": "habitat"}',
-  'dev-model: call lookup {"topic": "range"}',
-  'dev-model: call lookup {"topic": "predators"}',
-  "dev-model: reply",
-].join("\n");
+const DEFAULT_TPM = 2_600;
+/** Tokens one agent run uses on the dev model (measured: 1,150 in + 131 out). */
+const TOKENS_PER_RUN = 1_281;
+const MULTIPLES = [1, 2, 3];
 
-let openai: ReturnType<typeof createOpenAI> | undefined;
-
-const agent = defineWorkflow({
-  name: "agent",
-  input: z.object({ budget: z.boolean() }),
-  retries: 10,
-  async handler(run) {
-    const result = await runAgent(run, {
-      name: "bench",
-      model: (openai as ReturnType<typeof createOpenAI>)("gpt-4o-mini"),
-      prompt: SCRIPT,
-      tools: {
-        lookup: tool({
-          description: "Look up facts about a topic",
-          inputSchema: z.object({ topic: z.string() }),
-          execute: async ({ topic }) => ({ topic, fact: `${topic} facts` }),
-        }),
-      },
-      budget: run.input.budget ? { reserveOutputTokens: 64 } : false,
-      maxTurns: 8,
-    });
-    return { turns: result.turns, tokens: result.usage.totalTokens };
-  },
-});
-
-async function scenario(withBudget: boolean) {
-  const t = await createTestStack({
-    workflows: [agent],
-    model: { tokensPerMinute: TPM },
-    ai: { budgets: withBudget ? { "gpt-4o-mini": { tokensPerMinute: TPM } } : {} },
+/** Each scenario has its own stack (its own dev model and limit), so each gets its own workflow. */
+function agentWorkflow(provider: { openai?: ReturnType<typeof createOpenAI> }) {
+  return defineWorkflow({
+    name: "agent",
+    input: z.object({ budget: z.boolean() }),
+    retries: 10,
+    async handler(run) {
+      const result = await runAgent(run, {
+        name: "bench",
+        model: (provider.openai as ReturnType<typeof createOpenAI>)("gpt-4o-mini"),
+        prompt: AGENT_SCRIPT,
+        tools: {
+          lookup: tool({
+            description: "Look up facts about a topic",
+            inputSchema: z.object({ topic: z.string() }),
+            execute: async ({ topic }) => ({ topic, fact: `${topic} facts` }),
+          }),
+        },
+        budget: run.input.budget ? { reserveOutputTokens: 64 } : false,
+        maxTurns: 8,
+      });
+      return { turns: result.turns, tokens: result.usage.totalTokens };
+    },
   });
-  openai = t.openai;
+}
+
+export interface BudgetScenario {
+  multiple: number;
+  budgets: "on" | "off";
+  runs: number;
+  succeeded: number;
+  provider429s: number;
+  modelRequests: number;
+  tokens: number;
+  offeredVsTpm: number;
+  seconds: number;
+}
+
+export async function budgetScenario(
+  multiple: number,
+  withBudget: boolean,
+  tpm = DEFAULT_TPM,
+): Promise<BudgetScenario> {
+  const runs = Math.max(1, Math.round((multiple * tpm) / TOKENS_PER_RUN));
+  const provider: { openai?: ReturnType<typeof createOpenAI> } = {};
+  const t = await createTestStack({
+    workflows: [agentWorkflow(provider)],
+    model: { tokensPerMinute: tpm },
+    ai: { budgets: withBudget ? { "gpt-4o-mini": { tokensPerMinute: tpm } } : {} },
+  });
+  provider.openai = t.openai;
   try {
     const started = performance.now();
     const ids = await Promise.all(
-      Array.from({ length: RUNS }, () => t.trigger("agent", { budget: withBudget })),
+      Array.from({ length: runs }, () => t.trigger("agent", { budget: withBudget })),
     );
-    const runs = await Promise.all(ids.map((id) => t.waitForRun(id, { timeoutMs: 900_000 })));
+    const finished = await Promise.all(ids.map((id) => t.waitForRun(id, { timeoutMs: 600_000 })));
     const stats = t.dev.model.stats();
-    const tokens = runs.reduce((sum, run) => sum + ((run.output as { tokens?: number })?.tokens ?? 0), 0);
-    return {
+    const tokens = finished.reduce((sum, run) => sum + ((run.output as { tokens?: number })?.tokens ?? 0), 0);
+    const scenario: BudgetScenario = {
+      multiple,
       budgets: withBudget ? "on" : "off",
-      succeeded: runs.filter((run) => run.status === "succeeded").length,
+      runs,
+      succeeded: finished.filter((run) => run.status === "succeeded").length,
       provider429s: stats.rateLimited,
       modelRequests: stats.requests,
       tokens,
-      offeredVsTpm: (tokens / TPM).toFixed(1),
-      seconds: ((performance.now() - started) / 1000).toFixed(0),
+      offeredVsTpm: round(tokens / tpm, 1),
+      seconds: round((performance.now() - started) / 1000, 0),
     };
+    console.log(`  budgets ${scenario.budgets} at ${multiple}× TPM: ${JSON.stringify(scenario)}`);
+    return scenario;
   } finally {
     await t.stop();
   }
 }
 
-console.log(`${RUNS} concurrent 6-turn agents, dev model limit ${TPM} tokens/min`);
-console.table([await scenario(true), await scenario(false)]);
-process.exit(0);
+export const budgetsBench: Bench = {
+  name: "budgets",
+  title: "Budgets: provider 429s at 1×, 2×, 3× the model's TPM",
+  method:
+    `Concurrent 6-turn agent runs (≈${TOKENS_PER_RUN} tokens each) started at once against the dev model limited to ` +
+    `${DEFAULT_TPM} tokens/min, enough runs to offer 1×, 2× and 3× that; once with a shared budget of ` +
+    `${DEFAULT_TPM} tokens/min (reserve before each turn, durable sleep until refill), once without (provider 429 → ` +
+    "durable sleep for retry-after). Real minutes: `@upstash/ratelimit` and the dev model read the wall clock, so " +
+    "the six scenarios run at the same time, each on its own stack.",
+  run: runBudgets,
+};
+
+/** All six at once: each waits on real minutes, not on the CPU, and has its own stack and model limit. */
+async function runBudgets(): Promise<BenchOutcome> {
+  const scenarios = await Promise.all(
+    MULTIPLES.flatMap((multiple) => [budgetScenario(multiple, true), budgetScenario(multiple, false)]),
+  );
+  return budgetsOutcome(scenarios);
+}
+
+function budgetsOutcome(scenarios: readonly BudgetScenario[]): BenchOutcome {
+  const rows = scenarios.map((s) => [
+    `${s.multiple}×`,
+    s.budgets,
+    `${s.succeeded} / ${s.runs}`,
+    s.provider429s,
+    s.modelRequests,
+    `${s.tokens} (${s.offeredVsTpm}× TPM)`,
+    `${s.seconds} s`,
+  ]);
+  const worst = scenarios.find((s) => s.budgets === "on" && s.multiple === Math.max(...MULTIPLES));
+  return {
+    figures: { tpm: DEFAULT_TPM, scenarios },
+    markdown: [
+      table(
+        ["offered", "budgets", "finished", "provider 429s", "model requests", "tokens", "wall time"],
+        rows,
+      ),
+    ],
+    targets: [
+      {
+        target: "0 provider 429s with budgets on at 3× TPM",
+        measured: worst
+          ? `${worst.provider429s} 429s (${worst.succeeded}/${worst.runs} runs finished, ${worst.seconds} s)`
+          : "-",
+        met: worst ? worst.provider429s === 0 && worst.succeeded === worst.runs : "not measured",
+      },
+    ],
+  };
+}
+
+async function main(): Promise<void> {
+  const multiples = (process.argv[2] ?? MULTIPLES.join(",")).split(",").map(Number);
+  const tpm = Number(process.argv[3] ?? DEFAULT_TPM);
+  const scenarios: BudgetScenario[] = [];
+  for (const multiple of multiples) {
+    scenarios.push(await budgetScenario(multiple, true, tpm));
+    scenarios.push(await budgetScenario(multiple, false, tpm));
+  }
+  console.table(scenarios);
+  process.exit(0);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
