@@ -105,6 +105,8 @@ export interface Harness {
     scheduled: number;
     nextDueAt: number | null;
   }>;
+  /** Waits until nothing is in flight or due, three polls in a row. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,13 @@ export async function startHarness(extra: Partial<QStashOptions> = {}): Promise<
       return (await (await fetch(`${harness.qstash.url}/__dev/pending`)).json()) as Awaited<
         ReturnType<Harness["pending"]>
       >;
+    },
+    async settle() {
+      for (let quiet = 0; quiet < 3; ) {
+        const pending = await harness.pending();
+        quiet = pending.inFlight === 0 && pending.dueNow === 0 ? quiet + 1 : 0;
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
     },
     async stop() {
       try {

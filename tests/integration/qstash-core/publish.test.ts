@@ -13,13 +13,7 @@ beforeEach(() => {
   h.endpoint.responder = () => ({ status: 200, body: "ok" });
 });
 
-const settle = async () => {
-  for (let quiet = 0; quiet < 3; ) {
-    const p = await h.pending();
-    quiet = p.inFlight === 0 && p.dueNow === 0 ? quiet + 1 : 0;
-    await new Promise((r) => setTimeout(r, 15));
-  }
-};
+const settle = () => h.settle();
 
 describe("publish and delivery", () => {
   it("delivers the raw body, method, forwarded headers and QStash headers; keeps // in the destination", async () => {

@@ -73,8 +73,7 @@ afterEach(() => {
   expectAllVerified(stack.app);
 });
 
-const deliveriesOf = (runId: string) =>
-  stack.app.requests.filter((r) => r.headers.get("upstash-workflow-runid") === runId);
+const deliveriesOf = (runId: string) => stack.app.deliveriesOf(runId);
 
 describe.sequential("harness", () => {
   it("really verifies signatures: a forged delivery is rejected by the Receiver and the SDK", async () => {

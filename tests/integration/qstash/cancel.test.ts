@@ -47,8 +47,7 @@ afterEach(() => {
   expectAllVerified(stack.app);
 });
 
-const deliveriesOf = (runId: string) =>
-  stack.app.requests.filter((r) => r.headers.get("upstash-workflow-runid") === runId);
+const deliveriesOf = (runId: string) => stack.app.deliveriesOf(runId);
 
 async function startSleeping(path: string, label?: string): Promise<string> {
   const { workflowRunId } = await stack.client.trigger({ url: stack.app.at(path), label });

@@ -95,8 +95,7 @@ afterEach(() => {
   expectAllVerified(stack.app);
 });
 
-const deliveriesOf = (runId: string) =>
-  stack.app.requests.filter((r) => r.headers.get("upstash-workflow-runid") === runId);
+const deliveriesOf = (runId: string) => stack.app.deliveriesOf(runId);
 
 describe.sequential("failures", () => {
   it("runs the failure function with the initial payload once retries are exhausted", async () => {

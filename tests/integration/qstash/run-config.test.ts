@@ -54,8 +54,7 @@ afterEach(() => {
   expectAllVerified(stack.app);
 });
 
-const deliveriesOf = (runId: string) =>
-  stack.app.requests.filter((r) => r.headers.get("upstash-workflow-runid") === runId);
+const deliveriesOf = (runId: string) => stack.app.deliveriesOf(runId);
 
 describe.sequential("run-level config", () => {
   it("forwards user headers and labels to every delivery (steps, callbacks, sleeps, parallel)", async () => {

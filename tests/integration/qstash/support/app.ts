@@ -115,6 +115,11 @@ export class TestApp {
     return this.requests.filter((r) => (prefix ? r.path.startsWith(prefix) : r.path === path));
   }
 
+  /** Every delivery of one workflow run, in arrival order. */
+  deliveriesOf(runId: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.headers.get("upstash-workflow-runid") === runId);
+  }
+
   /** Returns the verification failures so far and clears them (for tests that forge requests on purpose). */
   takeVerificationFailures(): string[] {
     this.verification.failed = 0;
