@@ -10,7 +10,7 @@ import { createOvertime, type Overtime, type OvertimeConfig } from "../../lib/ov
 import type { RunStatus } from "../../lib/runs/keys";
 import type { AnyWorkflow } from "../../lib/workflow/define";
 import type { AiConfig } from "../../lib/workflow/services";
-import { type DevStack, startDevStack } from "../stack";
+import { type DevStack, type DevStackOptions, startDevStack } from "../stack";
 import type { RunRecord, StepRecord } from "./types";
 
 export type { RunRecord, StepRecord };
@@ -27,6 +27,8 @@ export interface TestStackOptions {
   model?: { tokensPerMinute?: number; requestsPerMinute?: number };
   /** QStash stand-in's maximum message size (default 1 MB, the free tier). */
   qstashMaxMessageBytes?: number;
+  /** Starts the stand-ins; default `startDevStack` (all in this process). Benchmarks pass one that forks them. */
+  startDev?: (options: DevStackOptions) => Promise<DevStack>;
 }
 
 export interface TestStack {
@@ -77,7 +79,7 @@ const TERMINAL: RunStatus[] = ["succeeded", "failed", "canceled"];
  */
 export async function createTestStack(options: TestStackOptions): Promise<TestStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "overtime-test-"));
-  const dev = await startDevStack({
+  const dev = await (options.startDev ?? startDevStack)({
     dataDir,
     persist: false,
     ports: {},
