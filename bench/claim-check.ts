@@ -4,10 +4,10 @@
  *
  *   node --import tsx bench/claim-check.ts
  */
-import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { createTestStack } from "../dev/testing";
+import { incompressibleText } from "../dev/testing/fixtures";
 import { defineWorkflow } from "../lib/workflow/define";
 import { FetchMeter, usageDelta } from "./support/fetch-meter";
 import { ratio, round } from "./support/numbers";
@@ -18,25 +18,17 @@ const WITH_CLAIM_CHECK = [10, 50, 100, 200];
 /** Without it every invocation carries every result: quadratic, so the longer runs are left out. */
 const WITHOUT_CLAIM_CHECK = [10, 50];
 
-function blob(seed: string, bytes: number): string {
-  const parts: string[] = [];
-  let hash = seed;
-  for (let length = 0; length < bytes; length += 64) {
-    hash = createHash("sha256").update(hash).digest("hex");
-    parts.push(hash);
-  }
-  return parts.join("").slice(0, bytes);
-}
-
 const bulk = defineWorkflow({
   name: "bulk",
   input: z.object({ steps: z.number().int(), stepBytes: z.number().int(), bigBytes: z.number().int() }),
   async handler({ context, input }) {
     let total = 0;
     for (let i = 1; i <= input.steps; i++) {
-      total += (await context.run(`chunk-${i}`, () => blob(`chunk-${i}`, input.stepBytes))).length;
+      total += (await context.run(`chunk-${i}`, () => incompressibleText(`chunk-${i}`, input.stepBytes)))
+        .length;
     }
-    if (input.bigBytes > 0) total += (await context.run("big", () => blob("big", input.bigBytes))).length;
+    if (input.bigBytes > 0)
+      total += (await context.run("big", () => incompressibleText("big", input.bigBytes))).length;
     return { total };
   },
 });

@@ -2,18 +2,8 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestStack, type TestStack } from "@/dev/testing";
+import { incompressibleText } from "@/dev/testing/fixtures";
 import { defineWorkflow } from "@/lib/workflow/define";
-
-/** Incompressible-ish text of `bytes` length (hex of chained hashes), different per seed. */
-function blob(seed: string, bytes: number): string {
-  const parts: string[] = [];
-  let hash = seed;
-  for (let length = 0; length < bytes; length += 64) {
-    hash = createHash("sha256").update(hash).digest("hex");
-    parts.push(hash);
-  }
-  return parts.join("").slice(0, bytes);
-}
 
 const bulk = defineWorkflow({
   name: "bulk",
@@ -21,10 +11,10 @@ const bulk = defineWorkflow({
   async handler({ context, input }) {
     let total = 0;
     for (let i = 1; i <= input.steps; i++) {
-      const value = await context.run(`chunk-${i}`, () => blob(`chunk-${i}`, input.stepBytes));
+      const value = await context.run(`chunk-${i}`, () => incompressibleText(`chunk-${i}`, input.stepBytes));
       total += value.length;
     }
-    const big = await context.run("big", () => ({ text: blob("big", input.bigBytes) }));
+    const big = await context.run("big", () => ({ text: incompressibleText("big", input.bigBytes) }));
     const digest = createHash("sha256").update(big.text).digest("hex");
     return { total: total + big.text.length, digest };
   },
@@ -47,7 +37,7 @@ describe("claim check", () => {
     expect(run.status).toBe("succeeded");
     expect(run.output).toEqual({
       total: 200 * 100_000 + 5_000_000,
-      digest: createHash("sha256").update(blob("big", 5_000_000)).digest("hex"),
+      digest: createHash("sha256").update(incompressibleText("big", 5_000_000)).digest("hex"),
     });
     const { steps } = await t.getRun(runId);
     const big = steps.find((s) => s.name === "big");
