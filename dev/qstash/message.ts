@@ -262,6 +262,20 @@ function redaction(fields: string | undefined) {
 }
 
 /** The API shape of a stored message (`GET /v2/messages/{id}`). */
+/** Where a message came from (URL group, queue, schedule) and its labels, as QStash's API views show them. */
+export function originFields(message: StoredMessage): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (message.topicName) fields.topicName = message.topicName;
+  if (message.endpointName) fields.endpointName = message.endpointName;
+  if (message.queueName) fields.queueName = message.queueName;
+  if (message.scheduleId) fields.scheduleId = message.scheduleId;
+  if (message.labels.length > 0) {
+    fields.label = message.labels.join(",");
+    fields.labels = message.labels;
+  }
+  return fields;
+}
+
 export function messageView(message: StoredMessage): Record<string, unknown> {
   const redact = redaction(message.redactFields);
   const header: Record<string, string[]> = {};
@@ -284,17 +298,10 @@ export function messageView(message: StoredMessage): Record<string, unknown> {
   };
   if (isUtf8(body)) view.body = body.toString("utf8");
   else view.bodyBase64 = body.toString("base64");
-  if (message.topicName) view.topicName = message.topicName;
-  if (message.endpointName) view.endpointName = message.endpointName;
+  Object.assign(view, originFields(message));
   if (message.retryDelay) view.retryDelayExpression = message.retryDelay;
   if (message.callback) view.callback = message.callback;
   if (message.failureCallback) view.failureCallback = message.failureCallback;
-  if (message.queueName) view.queueName = message.queueName;
-  if (message.scheduleId) view.scheduleId = message.scheduleId;
-  if (message.labels.length > 0) {
-    view.label = message.labels.join(",");
-    view.labels = message.labels;
-  }
   if (message.flowControl) {
     view.flowControlKey = message.flowControl.key;
     if (message.flowControl.parallelism !== undefined) view.parallelism = message.flowControl.parallelism;

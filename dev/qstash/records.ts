@@ -1,7 +1,7 @@
 import type { DeliveryOutcome } from "./delivery";
 import { type HeaderArrays, responseHeaderArrays, toArrays } from "./headers";
 import { newDlqId } from "./ids";
-import type { StoredMessage } from "./message";
+import { originFields, type StoredMessage } from "./message";
 
 /** Event bodies are capped so a stream of large messages cannot bloat Redis. */
 const EVENT_BODY_LIMIT = 64 * 1024;
@@ -91,14 +91,7 @@ export function buildEvent(
     ...extra,
   };
   if (message.bodyBase64.length <= EVENT_BODY_LIMIT) event.body = message.bodyBase64;
-  if (message.topicName) event.topicName = message.topicName;
-  if (message.endpointName) event.endpointName = message.endpointName;
-  if (message.queueName) event.queueName = message.queueName;
-  if (message.scheduleId) event.scheduleId = message.scheduleId;
-  if (message.labels.length > 0) {
-    event.label = message.labels.join(",");
-    event.labels = message.labels;
-  }
+  Object.assign(event, originFields(message));
   if (message.flowControl) event.flowControlKey = message.flowControl.key;
   if (message.workflow) event.workflowRunId = message.workflow.runId;
   if (state === "CREATED" && message.notBefore) event.nextDeliveryTime = message.notBefore;
