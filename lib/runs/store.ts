@@ -87,6 +87,11 @@ export interface RunPatch {
   set?: Partial<Record<keyof RunRecord, unknown>>;
   setOnce?: Partial<Record<keyof RunRecord, unknown>>;
   reopen?: boolean;
+  /**
+   * The position in the run of the step this write comes from. A write older than one already applied
+   * (an earlier invocation's pipeline that arrived late) keeps only its `setOnce` fields.
+   */
+  seq?: number;
 }
 
 export interface ListOptions {
@@ -161,6 +166,7 @@ export class RunStore {
           String(this.ttlSeconds),
           String(now - this.retentionMs),
           runId,
+          patch.seq === undefined ? "" : String(patch.seq),
         ],
       );
     };

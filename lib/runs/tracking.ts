@@ -21,6 +21,10 @@ class Invocation {
   runId: string | undefined;
   /** Commands sent outside the pipeline (budgets, claim check, ...), added to the run's count at flush. */
   extraCommands = 0;
+  /** Step calls the workflow made so far (replayed ones included): the position of the step running now. */
+  stepCalls = 0;
+  /** The pipeline sent last; the next one goes out after it, and the response waits for it. */
+  sending: Promise<void> = Promise.resolve();
 }
 
 export const SOURCE_HEADER = "overtime-source";
@@ -30,9 +34,13 @@ const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api",
 /**
  * Records runs and steps from @upstash/workflow middleware callbacks.
  *
- * Cost: the writes of an invocation are queued and sent in ONE pipeline, at the first point where
- * they must be durable before QStash can move on (just before a step executes), or when the
- * invocation ends. Step results are written with HSETNX, so replays and redeliveries record a step once.
+ * Cost: the writes of an invocation are queued and sent in ONE pipeline when a step is about to run
+ * (or when the invocation ends). That pipeline is not awaited before the step: it travels while the
+ * step and the SDK's publish to QStash do, and the response waits for it, so a serverless function is
+ * never frozen with writes in flight. The next invocation can therefore land its writes first; run
+ * updates carry the step's position (`seq`) and Redis ignores a stale one, step records are separate
+ * fields per step, and events only tell viewers to re-read. Step results are written with HSETNX, so
+ * replays and redeliveries record a step once.
  */
 export class RunTracker {
   private readonly storage = new AsyncLocalStorage<Invocation>();
@@ -48,7 +56,8 @@ export class RunTracker {
         try {
           return await handler(request);
         } finally {
-          await this.flush();
+          this.flush();
+          await this.storage.getStore()?.sending;
         }
       });
   }
@@ -68,8 +77,16 @@ export class RunTracker {
     });
   }
 
-  /** Notes a step's kind for the current invocation (called by the context wrapper). */
+  /** Notes a step call and its kind for the current invocation (called by the context wrapper). */
   noteStep(name: string, kind: StepKind): void {
+    const invocation = this.storage.getStore();
+    if (!invocation) return;
+    invocation.stepCalls++;
+    invocation.stepKinds.set(name, kind);
+  }
+
+  /** Corrects what a step call was noted as (e.g. once it turns out to be part of a parallel group). */
+  reclassifyStep(name: string, kind: StepKind): void {
     this.storage.getStore()?.stepKinds.set(name, kind);
   }
 
@@ -122,6 +139,7 @@ export class RunTracker {
     this.queue(
       this.store.updateRun(runId, workflow, {
         status: "running",
+        seq: this.seq(),
         setOnce: {
           source: source && TRIGGER_SOURCES.includes(source) ? source : "api",
           createdAt: context.workflowRunCreatedAt || undefined,
@@ -134,7 +152,7 @@ export class RunTracker {
     );
   }
 
-  private async onStepStarting(workflow: string, stepName: string, context: WorkflowContext<unknown>) {
+  private onStepStarting(workflow: string, stepName: string, context: WorkflowContext<unknown>) {
     const runId = context.workflowRunId;
     this.bindRun(runId);
     const kind = this.storage.getStore()?.stepKinds.get(stepName) ?? { type: "run" };
@@ -144,13 +162,12 @@ export class RunTracker {
       this.store.stepStarted(runId, { name: stepName, type: kind.type, attempt, detail: kind.detail }),
       this.store.updateRun(runId, workflow, {
         status,
+        seq: this.seq(),
         set: { currentStep: stepName, ...kind.detail },
       }),
       this.store.emit(runId, "step.started", { step: stepName, type: kind.type, attempt, ...kind.detail }),
     );
-    // Durable before the step runs: a live viewer sees it start, and QStash cannot deliver the next
-    // invocation before this one's writes landed.
-    await this.flush();
+    this.flush();
   }
 
   private onStepFinished(
@@ -165,7 +182,7 @@ export class RunTracker {
     const claimedBytes = isClaimTicket(result) ? result["overtime:claim"].bytes : undefined;
     this.queue(
       this.store.stepFinished(context.workflowRunId, stepName, result, { usage, claimedBytes }),
-      this.store.updateRun(context.workflowRunId, workflow, { status: "running" }),
+      this.store.updateRun(context.workflowRunId, workflow, { status: "running", seq: this.seq() }),
     );
   }
 
@@ -209,7 +226,8 @@ export class RunTracker {
     if (invocation) invocation.runId ??= runId;
   }
 
-  private async flush(): Promise<void> {
+  /** Sends what is queued as one pipeline, after the invocation's previous one (never rejects). */
+  private flush(): void {
     const invocation = this.storage.getStore();
     if (!invocation || (invocation.ops.length === 0 && invocation.extraCommands === 0)) return;
     const ops = invocation.ops;
@@ -218,11 +236,14 @@ export class RunTracker {
     invocation.ops = [];
     invocation.extraCommands = 0;
     invocation.requests++;
-    try {
-      await this.store.apply(ops.length > 0 ? ops : [() => {}], countFor);
-    } catch (error) {
-      reportTrackingFailure(error);
-    }
+    invocation.sending = invocation.sending
+      .then(() => this.store.apply(ops.length > 0 ? ops : [() => {}], countFor))
+      .catch(reportTrackingFailure);
+  }
+
+  /** The position of the step the current invocation is at, for `updateRun`'s stale-write guard. */
+  private seq(): number | undefined {
+    return this.storage.getStore()?.stepCalls || undefined;
   }
 }
 

@@ -165,7 +165,7 @@ class ParallelDetector {
       const group = this.batch;
       this.batch = [];
       if (group.length < 2) return;
-      for (const name of group) this.tracker.noteStep(name, { type: "run", detail: { parallel: true } });
+      for (const name of group) this.tracker.reclassifyStep(name, { type: "run", detail: { parallel: true } });
     });
   }
 }

@@ -95,6 +95,26 @@ describe("run tracking through the real SDKs", () => {
     console.log(`[perf] steady: ${invocations} invocations, ${redis - triggerWrites} tracking requests`);
   });
 
+  it("ignores a run update that arrives after a later step's (pipelines are not awaited before a step)", async () => {
+    const { store } = t.overtime;
+    const runId = "wfr_late-pipeline";
+    await store.apply([
+      store.updateRun(runId, "steady", { status: "sleeping", seq: 3, set: { currentStep: "pause" } }),
+    ]);
+    await store.apply([
+      store.updateRun(runId, "steady", {
+        status: "running",
+        seq: 2,
+        set: { currentStep: "two-a" },
+        setOnce: { label: "kept" },
+      }),
+    ]);
+    const run = await store.getRun(runId);
+    expect(run).toMatchObject({ status: "sleeping", currentStep: "pause", label: "kept" });
+    await store.apply([store.updateRun(runId, "steady", { status: "running", seq: 3 })]);
+    expect((await store.getRun(runId))?.status).toBe("running");
+  });
+
   it("fails a run whose payload does not match the input schema, with the field errors", async () => {
     const { workflowRunId } = await t.overtime.client.trigger({
       url: t.overtime.workflowUrl("strict"),
