@@ -1,21 +1,16 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Redis } from "@upstash/redis";
-import type { LanguageModel } from "ai";
 import { DEFAULT_PRICES } from "../lib/cost/pricing";
 import { RedisStreamStore } from "../lib/streams/redis-store";
 import { seedStreams } from "../lib/streams/seed";
-import type { AnyWorkflow } from "../lib/workflow/define";
 import { hello } from "../workflows/hello";
+import { createJeevesWorkflow, type JeevesDependencies, runJeeves } from "../workflows/jeeves";
 import { rawAgent, setAgentProvider, trackedAgent } from "./support/agent-shape";
 import { round } from "./support/numbers";
+import { rawAgentLoop } from "./support/raw-agent";
 import { type Bench, type BenchOutcome, table } from "./support/report";
 import { type BenchStack, type RawWorkflow, startBenchStack } from "./support/stack";
 
 /** When DEFAULT_PRICES (lib/cost/pricing.ts) were last changed; not re-checked against the vendors (offline). */
 const PRICES_AS_OF = "2026-11-21";
-const JEEVES_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../workflows/jeeves.ts");
 
 export const costBench: Bench = {
   name: "cost",
@@ -57,9 +52,11 @@ interface Case {
   advanceMs?: number;
 }
 
+type Flavor = "Overtime" | "Overtime, no budget" | "raw";
+
 interface CostFigures {
   label: string;
-  flavor: "Overtime" | "raw";
+  flavor: Flavor;
   finished: boolean;
   messages: number;
   byKind: Record<string, number>;
@@ -100,9 +97,9 @@ async function measureCost(stack: BenchStack, flavor: CostFigures["flavor"], c: 
   await stack.waitForIdle();
   const before = await counters(stack);
   const runId =
-    flavor === "Overtime"
-      ? await stack.startTracked(c.workflow, c.input)
-      : await stack.startRaw(c.workflow, c.input);
+    flavor === "raw"
+      ? await stack.startRaw(c.workflow, c.input)
+      : await stack.startTracked(c.workflow, c.input);
   await stack.waitForIdle();
   if (c.advanceMs) await stack.advanceClock(c.advanceMs);
   const after = await counters(stack);
@@ -165,78 +162,76 @@ function costFigures(
   };
 }
 
-type JeevesFactory = (deps: { redis: () => Redis; model: () => LanguageModel }) => AnyWorkflow;
-
-/** Jeeves through Overtime on seeded streams and its default configuration; or why it was not measured. */
-async function measureJeeves(): Promise<JeevesFigures | string> {
-  if (!existsSync(JEEVES_FILE)) return "not measured: workflows/jeeves.ts does not exist yet";
-  try {
-    const specifier = JEEVES_FILE;
-    const module = (await import(specifier)) as { createJeevesWorkflow?: JeevesFactory };
-    if (!module.createJeevesWorkflow) return "not measured: workflows/jeeves.ts has no createJeevesWorkflow";
-    let stack: BenchStack | undefined;
-    const jeeves = module.createJeevesWorkflow({
-      redis: () => (stack as BenchStack).overtime.config.redis,
-      model: () => (stack as BenchStack).openai("gpt-4o-mini"),
-    });
-    stack = await startBenchStack({ tracked: [jeeves], ai: { budgets: JEEVES_BUDGETS } });
-    try {
-      await seedStreams(new RedisStreamStore(stack.overtime.config.redis));
-      return await measureTrackedJeeves(stack);
-    } finally {
-      await stack.stop();
-    }
-  } catch (error) {
-    return `not measured: ${(error as Error).message}`;
-  }
-}
-
 /** Generous enough never to wait: the bench counts cost, not throttling. */
 const JEEVES_BUDGETS = { "gpt-4o-mini": { tokensPerMinute: 10_000_000, requestsPerMinute: 10_000 } };
 
-interface JeevesFigures extends CostFigures {
-  /** Commands Overtime itself attributes to the run (tracking, budgets, claim check): its bookkeeping. */
-  toolkitRedisCommands: number;
-}
-
-async function measureTrackedJeeves(stack: BenchStack): Promise<JeevesFigures> {
-  const before = await counters(stack);
-  const runId = await stack.startTracked("jeeves", {});
-  await stack.waitForIdle(120_000);
-  const after = await counters(stack);
-  const run = await stack.overtime.store.getRun(runId);
-  const figures = costFigures("jeeves", "Overtime", run?.status === "succeeded", before, after);
-  return { ...figures, toolkitRedisCommands: run?.redisCommands ?? 0 };
-}
-
 /**
- * Why Jeeves has no raw row, and the overhead Overtime's own attribution shows instead. A raw twin would
- * have to re-implement `runAgent` (a step per model turn and per tool call, tool subsets, usage totals,
- * the shared token budget) and Jeeves's use of its tool results: it would measure that re-implementation,
- * not Jeeves. The agent row above is exactly that comparison for the agent loop itself.
+ * Jeeves three ways, each on a fresh stack with the same seeded streams (Jeeves only reports discoveries
+ * it has not made before, so a second run on one stack would do less): through Overtime as deployed
+ * (shared token budget: a reserve and a reconcile step per model turn), through Overtime with no budget
+ * configured (the same steps as raw), and as a raw `@upstash/workflow` route running the same Jeeves
+ * steps (`runJeeves`) with a hand-written agent loop (`rawAgentLoop`).
  */
-function jeevesNote(jeeves: JeevesFigures): string {
-  const own = jeeves.redisCommands - jeeves.toolkitRedisCommands;
-  const overhead = jeeves.toolkitRedisCommands * DEFAULT_PRICES.redisPerCommand;
+async function measureJeeves(): Promise<CostFigures[]> {
+  const flavors: Flavor[] = ["Overtime", "Overtime, no budget", "raw"];
+  const results: CostFigures[] = [];
+  for (const flavor of flavors) results.push(await measureJeevesFlavor(flavor));
+  return results;
+}
+
+async function measureJeevesFlavor(flavor: Flavor): Promise<CostFigures> {
+  let stack: BenchStack | undefined;
+  const deps: JeevesDependencies = {
+    redis: () => (stack as BenchStack).overtime.config.redis,
+    model: () => (stack as BenchStack).openai("gpt-4o-mini"),
+  };
+  const rawJeeves: RawWorkflow = (context) =>
+    runJeeves(deps, context, context.workflowRunId, (question) =>
+      rawAgentLoop(context, { ...question, model: deps.model() }),
+    );
+  stack = await startBenchStack(
+    flavor === "raw"
+      ? { raw: { jeeves: finishing(rawJeeves) } }
+      : {
+          tracked: [createJeevesWorkflow(deps)],
+          ai: flavor === "Overtime" ? { budgets: JEEVES_BUDGETS } : {},
+        },
+  );
+  try {
+    await seedStreams(new RedisStreamStore(stack.overtime.config.redis));
+    return await measureCost(stack, flavor, { label: "jeeves", workflow: "jeeves", input: {} });
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** What the three Jeeves rows say: the budget's share, then the bookkeeping's, of one run. */
+function jeevesNote(jeeves: readonly CostFigures[]): string {
+  const [budgeted, unbudgeted, raw] = jeeves as [CostFigures, CostFigures, CostFigures];
+  const delta = (a: CostFigures, b: CostFigures) => ({
+    messages: a.messages - b.messages,
+    commands: a.redisCommands - b.redisCommands,
+    dollars: a.dollars.total - b.dollars.total,
+  });
+  const budget = delta(budgeted, unbudgeted);
+  const bookkeeping = delta(unbudgeted, raw);
+  const share = (dollars: number) => `${Math.round((dollars / budgeted.dollars.total) * 100)}%`;
   return (
-    "Jeeves: Overtime only, no raw twin. Its three agents go through Overtime's `runAgent` (one step per model turn " +
-    "and per tool call, the shared token budget reserved in Redis before each turn, usage totals) and read the " +
-    "agents' tool results back; a raw `@upstash/workflow` twin would have to re-implement `runAgent`, so it would " +
-    "measure that re-implementation rather than Jeeves, and it would drop the budget, which is a feature, not " +
-    "bookkeeping. The raw agent row above is that comparison for the agent loop itself (same messages, Redis 0 vs " +
-    `its tracking). For Jeeves, Overtime counts the Redis commands it issues itself per run (run.redisCommands): ` +
-    `${jeeves.toolkitRedisCommands} of the ${jeeves.redisCommands} (tracking, budget reservations, claim check) = ` +
-    `${usd(overhead)} of the ${usd(jeeves.dollars.total)} run (${Math.round((overhead / jeeves.dollars.total) * 100)}%); ` +
-    `the other ${own} are the workflow's own work (config, streams, discoveries, inbox) plus the trigger's writes, ` +
-    "which a raw twin would issue too. QStash messages carry no bookkeeping (equal in the hello and agent rows), so " +
-    `a raw Jeeves would send the same ${jeeves.messages}; its cost would be ≈ ${usd(jeeves.dollars.total - overhead)}.`
+    "Jeeves: three rows, each on a fresh stack with the same seeded streams. The raw row is the same Jeeves " +
+    "steps (`runJeeves` in workflows/jeeves.ts) served by the raw SDK, its agents on a hand-written loop " +
+    "(`bench/support/raw-agent.ts`: one `context.run` per model turn and per tool call, as `runAgent` does). " +
+    `Bookkeeping (Overtime without a budget − raw): ${bookkeeping.messages} QStash messages, ` +
+    `${bookkeeping.commands} Redis commands = ${usd(bookkeeping.dollars)} per run (${share(bookkeeping.dollars)} of the deployed run). ` +
+    `The shared token budget (Overtime as deployed − without a budget): ${budget.messages} messages (a reserve and a ` +
+    `reconcile step per model turn) and ${budget.commands} Redis commands = ${usd(budget.dollars)} ` +
+    `(${share(budget.dollars)}); it is what keeps concurrent runs under the provider's limits (see Budgets).`
   );
 }
 
 const usd = (dollars: number) => `$${dollars.toFixed(6)}`;
 
-function outcome(results: readonly CostFigures[], jeeves: JeevesFigures | string): BenchOutcome {
-  const all = typeof jeeves === "string" ? results : [...results, jeeves];
+function outcome(results: readonly CostFigures[], jeeves: readonly CostFigures[]): BenchOutcome {
+  const all = [...results, ...jeeves];
   const rows = all.map((r) => [
     r.label,
     r.flavor,
@@ -257,16 +252,13 @@ function outcome(results: readonly CostFigures[], jeeves: JeevesFigures | string
   const notes = [
     "Bookkeeping overhead = Overtime row − raw row: Redis requests/commands (tracking, run/step records, " +
       "events, indexes) and their dollars; QStash messages should be equal.",
-    typeof jeeves === "string"
-      ? `Jeeves: ${jeeves}. The hello and agent rows stand in for it; \`bench/cost.ts\` picks up workflows/jeeves.ts once it exists (a raw twin of Jeeves is still to be written).`
-      : jeevesNote(jeeves),
+    jeevesNote(jeeves),
   ];
   return {
     figures: {
       pricesAsOf: PRICES_AS_OF,
       prices: DEFAULT_PRICES,
       runs: all,
-      jeeves: typeof jeeves === "string" ? jeeves : "measured",
     },
     markdown: [
       table(
@@ -289,14 +281,16 @@ function outcome(results: readonly CostFigures[], jeeves: JeevesFigures | string
       ),
       notes.join("\n\n"),
     ],
-    targets: messageTargets(results),
+    targets: messageTargets(all),
   };
 }
 
 function messageTargets(results: readonly CostFigures[]) {
   const labels = [...new Set(results.map((r) => r.label))];
   return labels.map((label) => {
-    const tracked = results.find((r) => r.label === label && r.flavor === "Overtime");
+    const tracked =
+      results.find((r) => r.label === label && r.flavor === "Overtime, no budget") ??
+      results.find((r) => r.label === label && r.flavor === "Overtime");
     const raw = results.find((r) => r.label === label && r.flavor === "raw");
     const extra = (tracked?.messages ?? 0) - (raw?.messages ?? 0);
     return {

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
-import type { LanguageModel } from "ai";
+import type { LanguageModel, ToolSet } from "ai";
 import { z } from "zod";
 import { runAgent } from "@/lib/ai";
 import { defaultModel } from "@/lib/ai/models";
@@ -48,13 +48,30 @@ const SYSTEM =
 /** Per model call: Jeeves shares the model budget with every other run, under its own tenant. */
 const BUDGET = { tenant: "jeeves", reserveOutputTokens: 400 } as const;
 
+/** One question to one of Jeeves's agents (a durable tool-using loop). */
+export interface JeevesQuestion {
+  name: string;
+  system: string;
+  prompt: string;
+  tools: ToolSet;
+  maxTurns: number;
+}
+
+/** What Jeeves reads back from an agent: its last text and the results of the tools it called. */
+export interface JeevesAnswer {
+  text: string;
+  toolResults: Array<{ toolName: string; output: unknown }>;
+}
+
+/** Runs an agent; `runAgent` in the workflow (the benchmark's raw twin passes a hand-written loop). */
+export type JeevesAgent = (question: JeevesQuestion) => Promise<JeevesAnswer>;
+
 /**
  * Jeeves: every 5 minutes, looks at the monitored streams, computes statistics, anomalies, correlations
  * and seasonality with the stream tools, keeps the discoveries it has not made before and tells the
  * personas. The figures come from the tools (deterministic steps); the agents explore and write prose.
  */
 export function createJeevesWorkflow(deps: JeevesDependencies) {
-  const store = () => deps.streams?.() ?? new RedisStreamStore(deps.redis());
   return defineWorkflow({
     name: "jeeves",
     description:
@@ -62,86 +79,86 @@ export function createJeevesWorkflow(deps: JeevesDependencies) {
     input: z.object({}).default({}),
     output,
     schedules: [{ id: "every-5-minutes", cron: "*/5 * * * *", input: {} }],
-    async handler(run): Promise<JeevesOutput> {
-      const { context, runId } = run;
-      const config = await context.run("load-state", () => loadJeevesConfig(deps.redis()));
-      if (!config.enabled) {
-        return {
-          status: "disabled",
-          reason: config.disabledReason ?? "Jeeves is turned off in its configuration.",
-        };
-      }
-      const analyses = createAnalyses(store());
-      const ask = (name: string, prompt: string, tools: Parameters<typeof agentTools>[1] = []) =>
-        runAgent(run, {
-          name,
-          model: deps.model(),
-          system: SYSTEM,
-          prompt,
-          tools: agentTools(analyses.tools, tools),
-          maxTurns: 3,
-          budget: BUDGET,
-        });
-
-      // Phase 1: which of the monitored streams exist, and what they hold.
-      const quoted = config.streams.map((s) => JSON.stringify(s)).join(", ");
-      const discovery = await ask(
-        "discovery",
-        `Monitored streams: ${quoted}. Use listStreams to see which exist and recentData for their latest values, then say what is worth analysing.`,
-        ["listStreams", "recentData"],
-      );
-      const catalog = await streamCatalog(context, discovery.toolResults, () =>
-        analyses.tools.listStreams.execute({}),
-      );
-      const streams = config.streams.filter((id) => catalog.some((s) => s.id === id));
-      const window = config.window ?? {};
-
-      // Phase 2: per-stream statistics, trend and anomalies, in parallel; the agent summarizes them.
-      const perStream = await Promise.all(
-        streams.map((stream) =>
-          context.run(`analyze:${stream}`, () => analyses.analyzeStream(stream, window)),
-        ),
-      );
-      const statistics = await ask(
-        "statistics",
-        `Summarize these per-stream figures for a busy reader:\n${JSON.stringify(perStream)}`,
-      );
-
-      // Phase 3: relations between streams and seasonal cycles; the agent may dig further with tools.
-      const [correlations, ...seasonality] = await Promise.all([
-        context.run("correlations", () => analyses.correlations(streams, window)),
-        ...streams.map((stream) => context.run(`seasonality:${stream}`, () => analyses.seasonality(stream))),
-      ]);
-      const patterns = await ask(
-        "patterns",
-        `Correlations: ${JSON.stringify(correlations)}\nSeasonality: ${JSON.stringify(seasonality)}\n` +
-          `Use correlation, patterns or anomalies on ${quoted} if something needs checking, then name the strongest pattern.`,
-        ["correlation", "patterns", "anomalies"],
-      );
-
-      const found = await context.run("combine-discoveries", () =>
-        combineDiscoveries({
-          analyses: perStream,
-          correlations: correlations as Awaited<ReturnType<typeof analyses.correlations>>,
-          seasonality: seasonality as Array<Awaited<ReturnType<typeof analyses.seasonality>>>,
-          window,
-          units: Object.fromEntries(catalog.map((s) => [s.id, s.unit])),
-          narratives: { statistics: statistics.text, patterns: patterns.text },
-        }),
-      );
-      const fresh = await context.run("save-discoveries", () =>
-        new DiscoveryStore(deps.redis()).save(found, runId),
-      );
-      const notified = await notifyPersonas(context, deps.redis, config, fresh, runId);
-      return {
-        status: "completed",
-        streams,
-        discoveries: found.map((d) => d.id),
-        newDiscoveries: fresh.map((d) => d.id),
-        notified,
-      };
-    },
+    handler: (run) =>
+      runJeeves(deps, run.context, run.runId, (question) =>
+        runAgent(run, { ...question, model: deps.model(), budget: BUDGET }),
+      ),
   });
+}
+
+/** Jeeves's steps on any workflow context; `agent` runs the three agents. */
+export async function runJeeves(
+  deps: JeevesDependencies,
+  context: WorkflowContext<unknown>,
+  runId: string,
+  agent: JeevesAgent,
+): Promise<JeevesOutput> {
+  const config = await context.run("load-state", () => loadJeevesConfig(deps.redis()));
+  if (!config.enabled) {
+    return {
+      status: "disabled",
+      reason: config.disabledReason ?? "Jeeves is turned off in its configuration.",
+    };
+  }
+  const analyses = createAnalyses(deps.streams?.() ?? new RedisStreamStore(deps.redis()));
+  const ask = (name: string, prompt: string, tools: Parameters<typeof agentTools>[1] = []) =>
+    agent({ name, system: SYSTEM, prompt, tools: agentTools(analyses.tools, tools), maxTurns: 3 });
+
+  // Phase 1: which of the monitored streams exist, and what they hold.
+  const quoted = config.streams.map((s) => JSON.stringify(s)).join(", ");
+  const discovery = await ask(
+    "discovery",
+    `Monitored streams: ${quoted}. Use listStreams to see which exist and recentData for their latest values, then say what is worth analysing.`,
+    ["listStreams", "recentData"],
+  );
+  const catalog = await streamCatalog(context, discovery.toolResults, () =>
+    analyses.tools.listStreams.execute({}),
+  );
+  const streams = config.streams.filter((id) => catalog.some((s) => s.id === id));
+  const window = config.window ?? {};
+
+  // Phase 2: per-stream statistics, trend and anomalies, in parallel; the agent summarizes them.
+  const perStream = await Promise.all(
+    streams.map((stream) => context.run(`analyze:${stream}`, () => analyses.analyzeStream(stream, window))),
+  );
+  const statistics = await ask(
+    "statistics",
+    `Summarize these per-stream figures for a busy reader:\n${JSON.stringify(perStream)}`,
+  );
+
+  // Phase 3: relations between streams and seasonal cycles; the agent may dig further with tools.
+  const [correlations, ...seasonality] = await Promise.all([
+    context.run("correlations", () => analyses.correlations(streams, window)),
+    ...streams.map((stream) => context.run(`seasonality:${stream}`, () => analyses.seasonality(stream))),
+  ]);
+  const patterns = await ask(
+    "patterns",
+    `Correlations: ${JSON.stringify(correlations)}\nSeasonality: ${JSON.stringify(seasonality)}\n` +
+      `Use correlation, patterns or anomalies on ${quoted} if something needs checking, then name the strongest pattern.`,
+    ["correlation", "patterns", "anomalies"],
+  );
+
+  const found = await context.run("combine-discoveries", () =>
+    combineDiscoveries({
+      analyses: perStream,
+      correlations: correlations as Awaited<ReturnType<typeof analyses.correlations>>,
+      seasonality: seasonality as Array<Awaited<ReturnType<typeof analyses.seasonality>>>,
+      window,
+      units: Object.fromEntries(catalog.map((s) => [s.id, s.unit])),
+      narratives: { statistics: statistics.text, patterns: patterns.text },
+    }),
+  );
+  const fresh = await context.run("save-discoveries", () =>
+    new DiscoveryStore(deps.redis()).save(found, runId),
+  );
+  const notified = await notifyPersonas(context, deps.redis, config, fresh, runId);
+  return {
+    status: "completed",
+    streams,
+    discoveries: found.map((d) => d.id),
+    newDiscoveries: fresh.map((d) => d.id),
+    notified,
+  };
 }
 
 type Catalog = Array<{ id: string; unit?: string }>;

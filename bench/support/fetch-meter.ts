@@ -1,7 +1,8 @@
 /**
  * Counts the app's own outgoing HTTP (the SDK clients all use the global fetch): requests, time spent
  * waiting for the response headers, and response bytes, per origin. Requests to `/__dev/*` (the
- * benchmark's own polling) are left out.
+ * benchmark's own polling) are left out. `addLatency` holds each request to an origin back by a fixed
+ * time, to model a service that is not on loopback.
  */
 export interface OriginUsage {
   requests: number;
@@ -12,6 +13,7 @@ export interface OriginUsage {
 export class FetchMeter {
   private readonly usage = new Map<string, OriginUsage>();
   private original: typeof fetch | undefined;
+  private readonly latencyMs = new Map<string, number>();
 
   install(): void {
     if (this.original) return;
@@ -21,6 +23,8 @@ export class FetchMeter {
       const url = new URL(input instanceof Request ? input.url : String(input));
       if (url.pathname.startsWith("/__dev/")) return original(input, init);
       const started = performance.now();
+      const latency = this.latencyMs.get(url.origin);
+      if (latency) await new Promise((resolve) => setTimeout(resolve, latency));
       const response = await original(input, init);
       const length = response.headers.get("content-length");
       this.record(url.origin, performance.now() - started, Number(length ?? 0));
@@ -32,6 +36,11 @@ export class FetchMeter {
   uninstall(): void {
     if (this.original) globalThis.fetch = this.original;
     this.original = undefined;
+  }
+
+  /** Delays every later request to `origin` by `ms` before it is sent (0 = none). */
+  addLatency(origin: string, ms: number): void {
+    this.latencyMs.set(new URL(origin).origin, ms);
   }
 
   of(origin: string): OriginUsage {
