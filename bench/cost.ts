@@ -168,8 +168,7 @@ const JEEVES_BUDGETS = { "gpt-4o-mini": { tokensPerMinute: 10_000_000, requestsP
 /**
  * Jeeves three ways, each on a fresh stack with the same seeded streams (Jeeves only reports discoveries
  * it has not made before, so a second run on one stack would do less): through Overtime as deployed
- * (shared token budget: a reserve and a reconcile step per model turn), through Overtime with no budget
- * configured (the same steps as raw), and as a raw `@upstash/workflow` route running the same Jeeves
+ * (with the shared token budget), through Overtime with no budget configured, and as a raw `@upstash/workflow` route running the same Jeeves
  * steps (`runJeeves`) with a hand-written agent loop (`rawAgentLoop`).
  */
 async function measureJeeves(): Promise<CostFigures[]> {
@@ -222,8 +221,8 @@ function jeevesNote(jeeves: readonly CostFigures[]): string {
     "(`bench/support/raw-agent.ts`: one `context.run` per model turn and per tool call, as `runAgent` does). " +
     `Bookkeeping (Overtime without a budget − raw): ${bookkeeping.messages} QStash messages, ` +
     `${bookkeeping.commands} Redis commands = ${usd(bookkeeping.dollars)} per run (${share(bookkeeping.dollars)} of the deployed run). ` +
-    `The shared token budget (Overtime as deployed − without a budget): ${budget.messages} messages (a reserve and a ` +
-    `reconcile step per model turn) and ${budget.commands} Redis commands = ${usd(budget.dollars)} ` +
+    `The shared token budget (Overtime as deployed − without a budget): ${budget.messages} QStash messages (each ` +
+    `turn reserves and settles inside its own step) and ${budget.commands} Redis commands = ${usd(budget.dollars)} ` +
     `(${share(budget.dollars)}); it is what keeps concurrent runs under the provider's limits (see Budgets).`
   );
 }

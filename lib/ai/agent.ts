@@ -3,12 +3,15 @@ import type { LanguageModel, ModelMessage, ToolSet } from "ai";
 import type { RunServices } from "../workflow/services";
 import {
   type BudgetCounters,
+  type BudgetDenied,
   type BudgetTurn,
   estimateTokens,
   type Held,
+  isBudgetDenied,
   reconcileBudget,
   reserveBudget,
   sleepSeconds,
+  withBudgetInStep,
 } from "./budget";
 import { AgentConfigError, ModelCallError } from "./errors";
 import { AGENT_NAME, type StepNames, stepNames } from "./names";
@@ -23,6 +26,7 @@ import {
   type AgentToolResult,
   isRateLimited,
   type TokenUsage,
+  type TurnOutcome,
   type TurnResult,
 } from "./types";
 
@@ -87,20 +91,57 @@ class Agent {
     return this.result(last as TurnResult);
   }
 
-  /** One model call, with its budget reservation, rate-limit sleeps and reconciliation. */
+  /**
+   * One model call, with its rate-limit sleeps and, when the model has a budget, its reservation and
+   * reconciliation. Inline, those happen inside the call's own step (no extra QStash messages); a
+   * reservation the budget cannot grant ends the step without calling the model, and the run sleeps
+   * durably until the budget refills. Offloaded calls run in QStash, so they reserve and reconcile in
+   * steps of their own.
+   */
   private async modelTurn(turn: number): Promise<TurnResult> {
     const spec = this.turnSpec();
     const budget = this.budgetTurn(turn);
+    if (budget && this.options.mode === "offload") return this.offloadedBudgetTurn(turn, spec, budget);
+    let budgetWaits = 0;
+    let refused = 0;
+    for (let call = 1; ; call++) {
+      const outcome = await this.callStep(turn, call, spec, budget);
+      if (isBudgetDenied(outcome)) {
+        budgetWaits++;
+        await this.ctx.context.sleep(
+          this.names.budgetWait(turn, budgetWaits),
+          sleepSeconds(outcome.budgetDenied.retryAfterMs),
+        );
+        continue;
+      }
+      if (!isRateLimited(outcome)) {
+        this.debt = outcome.budgetDebt ?? 0;
+        return outcome;
+      }
+      refused++;
+      if (refused === MAX_ATTEMPTS_PER_TURN) throw turnRefused(turn);
+      await this.ctx.context.sleep(
+        this.names.rateLimitWait(turn, refused),
+        sleepSeconds(outcome.rateLimited.retryAfterMs),
+      );
+    }
+  }
+
+  /** Offload: a reserve step, the call through QStash, a reconcile step. */
+  private async offloadedBudgetTurn(turn: number, spec: TurnSpec, budget: BudgetTurn): Promise<TurnResult> {
     const counters: BudgetCounters = { reservations: 0, waits: 0 };
-    const estimate = budget
-      ? estimateTokens(spec.system, spec.messages, this.tools, this.outputAllowance())
-      : 0;
+    const estimate = this.estimate(spec);
     let held: Held | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_TURN; attempt++) {
-      if (budget) held = await reserveBudget(budget, estimate + this.debt, counters, held);
-      const outcome = await this.callStep(turn, attempt, spec);
+      held = await reserveBudget(budget, estimate + this.debt, counters, held);
+      const outcome = await offloadTurn(
+        this.ctx.context,
+        this.names.turn(turn, attempt),
+        spec,
+        this.options.offloadTimeoutSeconds ?? 900,
+      );
       if (!isRateLimited(outcome)) {
-        if (budget && held) this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens);
+        this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens);
         return outcome;
       }
       if (attempt === MAX_ATTEMPTS_PER_TURN) break;
@@ -109,33 +150,47 @@ class Agent {
         sleepSeconds(outcome.rateLimited.retryAfterMs),
       );
     }
-    throw new ModelCallError(
-      429,
-      `turn ${turn} was refused ${MAX_ATTEMPTS_PER_TURN} times (rate limit or server error)`,
-    );
+    throw turnRefused(turn);
   }
 
-  private callStep(turn: number, attempt: number, spec: TurnSpec) {
-    const stepName = this.names.turn(turn, attempt);
+  private callStep(
+    turn: number,
+    call: number,
+    spec: TurnSpec,
+    budget: BudgetTurn | undefined,
+  ): Promise<TurnOutcome | BudgetDenied> {
+    const stepName = this.names.turn(turn, call);
     if (this.options.mode === "offload") {
       return offloadTurn(this.ctx.context, stepName, spec, this.options.offloadTimeoutSeconds ?? 900);
     }
-    return this.ctx.context.run(stepName, async () => {
-      if (!this.options.stream) return callModel(spec);
-      const sink = createDeltaSink({
-        store: this.ctx.services.store,
-        runId: this.ctx.runId,
-        agent: this.options.name,
-        turn,
-        attempt: this.ctx.context.retried + 1,
-        onCommands: (commands) => this.ctx.services.tracker.countCommands(this.ctx.runId, commands),
-      });
-      try {
-        return await callModel(spec, (text) => sink.push(text));
-      } finally {
-        await sink.close();
-      }
+    const tokens = budget ? this.estimate(spec) + this.debt : 0;
+    return this.ctx.context.run(stepName, () =>
+      budget
+        ? withBudgetInStep(budget, tokens, () => this.callModel(turn, spec))
+        : this.callModel(turn, spec),
+    );
+  }
+
+  /** The model call itself, inside the current step (streamed to the run's channel if asked). */
+  private async callModel(turn: number, spec: TurnSpec): Promise<TurnOutcome> {
+    if (!this.options.stream) return callModel(spec);
+    const sink = createDeltaSink({
+      store: this.ctx.services.store,
+      runId: this.ctx.runId,
+      agent: this.options.name,
+      turn,
+      attempt: this.ctx.context.retried + 1,
+      onCommands: (commands) => this.ctx.services.tracker.countCommands(this.ctx.runId, commands),
     });
+    try {
+      return await callModel(spec, (text) => sink.push(text));
+    } finally {
+      await sink.close();
+    }
+  }
+
+  private estimate(spec: TurnSpec): number {
+    return estimateTokens(spec.system, spec.messages, this.tools, this.outputAllowance());
   }
 
   private toolTurn(turn: number, last: TurnResult): Promise<AgentToolResult[]> {
@@ -190,6 +245,13 @@ class Agent {
       messages: this.messages,
     };
   }
+}
+
+function turnRefused(turn: number): ModelCallError {
+  return new ModelCallError(
+    429,
+    `turn ${turn} was refused ${MAX_ATTEMPTS_PER_TURN} times (rate limit or server error)`,
+  );
 }
 
 function checkOptions(options: AgentOptions): void {

@@ -3,6 +3,7 @@ import type { ModelMessage, ToolSet } from "ai";
 import { COMMANDS_PER_LIMIT_CALL } from "../budgets/budgets";
 import type { RunServices } from "../workflow/services";
 import type { StepNames } from "./names";
+import { isRateLimited, type TurnOutcome } from "./types";
 
 export interface BudgetTurn {
   context: WorkflowContext<unknown>;
@@ -55,6 +56,50 @@ export async function reserveBudget(
       sleepSeconds(result.retryAfterMs),
     );
   }
+}
+
+/** A call step that did not call the model: the budget could not grant its reservation yet. */
+export interface BudgetDenied {
+  budgetDenied: { retryAfterMs: number; reason: "tokens" | "requests" };
+}
+
+export function isBudgetDenied(outcome: object): outcome is BudgetDenied {
+  return "budgetDenied" in outcome;
+}
+
+/**
+ * Inside a call step: reserves `tokens` and one request, calls the model, then settles the reservation
+ * with what the call used (a refused or failed call gives it all back). A denied reservation returns
+ * without calling the model. Any debt the bucket could not cover travels in the step's result.
+ */
+export async function withBudgetInStep(
+  turn: BudgetTurn,
+  tokens: number,
+  call: () => Promise<TurnOutcome>,
+): Promise<TurnOutcome | BudgetDenied> {
+  const { budgets, tracker } = turn.services;
+  const reservation = await budgets.reserve({ model: turn.model, tenant: turn.tenant, tokens });
+  tracker.countCommands(turn.runId, 3 * COMMANDS_PER_LIMIT_CALL);
+  if (!reservation.granted) {
+    return { budgetDenied: { retryAfterMs: reservation.retryAfterMs, reason: reservation.reason } };
+  }
+  const settle = async (used: number) => {
+    tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
+    return budgets.reconcile(turn.model, turn.tenant, reservation.tokens, used);
+  };
+  let outcome: TurnOutcome;
+  try {
+    outcome = await call();
+  } catch (error) {
+    await settle(0).catch(() => {});
+    throw error;
+  }
+  if (isRateLimited(outcome)) {
+    await settle(0);
+    return outcome;
+  }
+  const debt = await settle(outcome.usage.totalTokens);
+  return debt > 0 ? { ...outcome, budgetDebt: debt } : outcome;
 }
 
 /** After the call: refunds what the estimate over-reserved, or charges what it missed (→ debt if it cannot). */

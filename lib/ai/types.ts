@@ -32,6 +32,8 @@ export interface TurnResult {
   responseMessages: ModelMessage[];
   /** Structured output, when `output` was given and this turn answered without tool calls. */
   output?: unknown;
+  /** Tokens the budget could not charge after the call; added to the next turn's reservation. */
+  budgetDebt?: number;
 }
 
 /** A model call that the provider refused for rate limiting; the agent sleeps this long, then retries. */

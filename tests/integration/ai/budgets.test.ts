@@ -29,13 +29,20 @@ describe("token budgets", () => {
     expect(run.status).toBe("succeeded");
     expect(t.dev.model.stats().rateLimited - before.rateLimited).toBe(0);
     const names = (await t.getRun(runId)).steps.map((s) => s.name);
+    // The reservation and its settlement live in the call's own step: no extra QStash messages.
     expect(names.slice(0, 3)).toEqual([
-      "researcher:turn-1:reserve-1",
+      "researcher:turn-1",
       "researcher:turn-1:budget-wait-1",
-      "researcher:turn-1:reserve-2",
+      "researcher:turn-1:attempt-2",
     ]);
-    expect(names).toContain("researcher:turn-1:reconcile");
-    expect(names).toContain("researcher:turn-2:reconcile");
+    expect(names.filter((name) => /reserve|reconcile/.test(name))).toEqual([]);
+    const { steps } = await t.getRun(runId);
+    expect(steps.find((s) => s.name === "researcher:turn-1")?.usage).toBeUndefined(); // denied: no call
+    expect(steps.find((s) => s.name === "researcher:turn-1:attempt-2")?.usage?.inputTokens).toBeGreaterThan(
+      0,
+    );
+    const tenant = (await shared.status()).find((b) => b.key === "gpt-4o-mini:acme");
+    expect(tenant?.tokens?.remaining).toBeGreaterThan(0); // over-estimates were given back
   });
 
   it("lists each budget's limits, remaining tokens and reset time at GET /api/budgets", async () => {
@@ -69,5 +76,39 @@ describe("token budgets", () => {
     expect(debt).toBe(0);
     const status = (await shared.status()).find((b) => b.key === "gpt-4o-mini:refund");
     expect(status?.tokens?.remaining).toBe(1_400);
+  });
+  it("sleeps for a provider 429 inside a budgeted turn, then calls again in a new step", async () => {
+    t.dev.model.setFaults({ status: 429, retryAfterMs: 1_000, times: 1 });
+    const runId = await t.trigger("research", { tenant: "refused", prompt: "dev-model: reply" });
+    await t.advanceTime(2_000);
+    const run = await t.waitForRun(runId, { timeoutMs: 30_000 });
+    expect(run.status).toBe("succeeded");
+    const names = (await t.getRun(runId)).steps.map((s) => s.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "researcher:turn-1",
+        "researcher:turn-1:rate-limited-1",
+        "researcher:turn-1:attempt-2",
+      ]),
+    );
+  });
+  it("reserves and reconciles in steps of their own when the call is offloaded to QStash", async () => {
+    const runId = await t.trigger("research", {
+      mode: "offload",
+      tenant: "offload",
+      prompt: 'dev-model: call lookup {"topic": "offload"}\ndev-model: reply',
+    });
+    const run = await t.waitForRun(runId, { timeoutMs: 30_000 });
+    expect(run.status).toBe("succeeded");
+    const names = (await t.getRun(runId)).steps.map((s) => s.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "researcher:turn-1:reserve-1",
+        "researcher:turn-1",
+        "researcher:turn-1:reconcile",
+        "researcher:turn-2:reserve-1",
+        "researcher:turn-2:reconcile",
+      ]),
+    );
   });
 });

@@ -103,7 +103,6 @@ describe("jeeves", () => {
     expect(names).toEqual(
       expect.arrayContaining([
         "load-state",
-        "discovery:turn-1:reserve-1", // budget-aware model calls
         "discovery:turn-1",
         "analyze:seattle.temp_max",
         "seasonality:seattle.precipitation",
