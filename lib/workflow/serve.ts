@@ -165,7 +165,8 @@ class ParallelDetector {
       const group = this.batch;
       this.batch = [];
       if (group.length < 2) return;
-      for (const name of group) this.tracker.reclassifyStep(name, { type: "run", detail: { parallel: true } });
+      for (const name of group)
+        this.tracker.reclassifyStep(name, { type: "run", detail: { parallel: true } });
     });
   }
 }
