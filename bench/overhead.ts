@@ -102,17 +102,17 @@ function outcome(f: OverheadFigures): BenchOutcome {
     ["per step (means)", "Overtime", "raw"],
     [
       [
-        "app's own time (SDK + Overtime code) per invocation, ms",
+        "app's own time (busy, no request in flight: SDK + Overtime code) per invocation, ms",
         fmt(f.tracked.appOwnMsPerInvocation),
         fmt(f.raw.appOwnMsPerInvocation),
       ],
       [
-        "waiting on Redis REST per invocation, ms",
+        "Redis REST requests in flight per invocation, ms",
         fmt(f.tracked.redisCallMsPerInvocation),
         fmt(f.raw.redisCallMsPerInvocation),
       ],
       [
-        "waiting on QStash publish per invocation, ms",
+        "QStash publish in flight per invocation, ms",
         fmt(f.tracked.qstashCallMsPerInvocation),
         fmt(f.raw.qstashCallMsPerInvocation),
       ],

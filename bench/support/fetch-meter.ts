@@ -1,3 +1,5 @@
+import { OverlapClock } from "./numbers";
+
 /**
  * Counts the app's own outgoing HTTP (the SDK clients all use the global fetch): requests, time spent
  * waiting for the response headers, and response bytes, per origin. Requests to `/__dev/*` (the
@@ -11,7 +13,15 @@ export interface OriginUsage {
 }
 
 export class FetchMeter {
+  /** Time with at least one request to the `services` in flight. */
+  readonly inFlight = new OverlapClock();
   private readonly usage = new Map<string, OriginUsage>();
+  private readonly services: Set<string>;
+
+  /** `services`: the origins whose requests count in `inFlight` (the app's QStash and Redis). */
+  constructor(services: readonly string[] = []) {
+    this.services = new Set(services.map((service) => new URL(service).origin));
+  }
   private original: typeof fetch | undefined;
   private readonly latencyMs = new Map<string, number>();
 
@@ -23,9 +33,16 @@ export class FetchMeter {
       const url = new URL(input instanceof Request ? input.url : String(input));
       if (url.pathname.startsWith("/__dev/")) return original(input, init);
       const started = performance.now();
-      const latency = this.latencyMs.get(url.origin);
-      if (latency) await new Promise((resolve) => setTimeout(resolve, latency));
-      const response = await original(input, init);
+      const service = this.services.has(url.origin);
+      if (service) this.inFlight.enter();
+      let response: Response;
+      try {
+        const latency = this.latencyMs.get(url.origin);
+        if (latency) await new Promise((resolve) => setTimeout(resolve, latency));
+        response = await original(input, init);
+      } finally {
+        if (service) this.inFlight.exit();
+      }
       const length = response.headers.get("content-length");
       this.record(url.origin, performance.now() - started, Number(length ?? 0));
       if (length === null) this.countBodyLater(url.origin, response);

@@ -14,12 +14,13 @@ export interface NoopRunFigures {
   meanStepMs: number;
   invocations: number;
   bytesDelivered: number;
-  /** App time per invocation minus its waits on QStash and Redis (SDK + Overtime code). */
+  /** Time the app was handling a request with nothing in flight to QStash or Redis (SDK + Overtime code). */
   appOwnMsPerInvocation: number;
-  /** Waiting on the QStash stand-in (publish calls) per invocation. */
+  /** Time QStash requests (publish calls) were in flight, per invocation. */
   qstashCallMsPerInvocation: number;
+  /** Time Redis REST requests were in flight, per invocation (may overlap the QStash ones). */
   redisCallMsPerInvocation: number;
-  /** Mean step gap minus the app's own and Redis time: publish + delivery through the stand-in. */
+  /** Mean step gap minus the time the app was busy, plus its publish calls: publish + delivery via the stand-in. */
   qstashShareMsPerStep: number;
   qstashPublished: number;
   qstashByKind: Record<string, number>;
@@ -62,6 +63,7 @@ async function snapshot(stack: BenchStack) {
     app: stack.totals(),
     qstashCalls: stack.meter.of(stack.dev.env.QSTASH_URL),
     redisCalls: stack.meter.of(stack.dev.env.UPSTASH_REDIS_REST_URL),
+    anyCallMs: stack.meter.inFlight.ms,
   };
 }
 
@@ -79,7 +81,7 @@ function figuresOf(
   const redisCalls = usageDelta(after.redisCalls, before.redisCalls);
   const perInvocation = (ms: number) => ms / Math.max(1, invocations);
   const meanStepMs = sum(gaps) / Math.max(1, gaps.length);
-  const appOwn = perInvocation(busyMs - qstashCalls.ms - redisCalls.ms);
+  const appOwn = perInvocation(busyMs - (after.anyCallMs - before.anyCallMs));
   const byKind = Object.fromEntries(
     Object.entries(after.qstash.byKind).map(([kind, count]) => [
       kind,
@@ -97,7 +99,7 @@ function figuresOf(
     appOwnMsPerInvocation: appOwn,
     qstashCallMsPerInvocation: perInvocation(qstashCalls.ms),
     redisCallMsPerInvocation: perInvocation(redisCalls.ms),
-    qstashShareMsPerStep: meanStepMs - appOwn - perInvocation(redisCalls.ms),
+    qstashShareMsPerStep: meanStepMs - perInvocation(busyMs) + perInvocation(qstashCalls.ms),
     qstashPublished: after.qstash.published - before.qstash.published,
     qstashByKind: byKind,
     redisRequests: after.redis.requests - before.redis.requests,

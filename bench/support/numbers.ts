@@ -38,3 +38,26 @@ export async function pollUntil(
   }
   return false;
 }
+
+/**
+ * Wall time during which at least one of possibly overlapping activities was in progress: two requests
+ * in flight at once count once (summing their durations would count the overlap twice).
+ */
+export class OverlapClock {
+  private active = 0;
+  private since = 0;
+  private total = 0;
+
+  enter(): void {
+    if (this.active++ === 0) this.since = performance.now();
+  }
+
+  exit(): void {
+    if (--this.active === 0) this.total += performance.now() - this.since;
+  }
+
+  /** Time covered so far, including the activity in progress. */
+  get ms(): number {
+    return this.total + (this.active > 0 ? performance.now() - this.since : 0);
+  }
+}

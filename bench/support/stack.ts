@@ -13,7 +13,7 @@ import { createOvertime, type Overtime } from "../../lib/overtime";
 import type { AnyWorkflow } from "../../lib/workflow/define";
 import type { AiConfig } from "../../lib/workflow/services";
 import { FetchMeter } from "./fetch-meter";
-import { pollUntil } from "./numbers";
+import { OverlapClock, pollUntil } from "./numbers";
 
 /** A plain `@upstash/workflow` route function: no Overtime, no tracking. */
 export type RawWorkflow = (context: WorkflowContext<unknown>) => Promise<unknown>;
@@ -41,7 +41,7 @@ export interface RedisStats {
 export interface AppTotals {
   invocations: number;
   bytesDelivered: number;
-  /** Time between a workflow request arriving and its response being written, summed. */
+  /** Time with at least one workflow request between arriving and its response written. */
   busyMs: number;
 }
 
@@ -83,7 +83,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
   for (const [name, handler] of Object.entries(options.raw ?? {})) {
     app.route(`/raw/${name}`, rawHandler(handler, dev));
   }
-  const meter = new FetchMeter();
+  const meter = new FetchMeter([dev.env.QSTASH_URL, dev.env.UPSTASH_REDIS_REST_URL]);
   meter.install();
   return buildBenchStack({ dev, app, url, overtime, meter, dataDir });
 }
@@ -169,7 +169,7 @@ class BenchApp {
   busy = 0;
   private invocations = 0;
   private bytesDelivered = 0;
-  private busyMs = 0;
+  private readonly busyClock = new OverlapClock();
   private server: Server | undefined;
   private origin = "";
   private readonly routes: Array<{ prefix: string; handle: Handler }> = [];
@@ -179,7 +179,7 @@ class BenchApp {
   }
 
   totals(): AppTotals {
-    return { invocations: this.invocations, bytesDelivered: this.bytesDelivered, busyMs: this.busyMs };
+    return { invocations: this.invocations, bytesDelivered: this.bytesDelivered, busyMs: this.busyClock.ms };
   }
 
   async listen(): Promise<string> {
@@ -203,8 +203,8 @@ class BenchApp {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
     this.busy++;
+    this.busyClock.enter();
     try {
       const url = new URL(req.url ?? "/", this.origin);
       const route = this.routes.find((candidate) => url.pathname.startsWith(candidate.prefix));
@@ -220,7 +220,7 @@ class BenchApp {
       await writeResponse(response, res);
     } finally {
       this.busy--;
-      this.busyMs += performance.now() - started;
+      this.busyClock.exit();
     }
   }
 }
