@@ -9,6 +9,7 @@ import { Redis } from "@upstash/redis";
 import { z } from "zod";
 import { RedisStreamStore } from "../lib/streams/redis-store";
 import { seedIfEmpty } from "../lib/streams/seed";
+import { syncLocalSchedules } from "./schedules";
 import { type DevStack, type DevStackEnv, startDevStack } from "./stack";
 import { stopChildProcess } from "./support/child-process";
 import { logLine } from "./support/logger";
@@ -26,6 +27,8 @@ const CliEnv = z.object({
   DEV_MODEL_PORT: port(8090),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// URL" }).optional(),
   OVERTIME_DATA_DIR: z.string().min(1).default(".data"),
+  /** `off`: do not create the workflows' cron schedules on the local QStash (they fire as in production). */
+  OVERTIME_DEV_SCHEDULES: z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on"),
 });
 type CliEnv = z.infer<typeof CliEnv>;
 
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     next = startNext(config, stack.env);
     stopHandlers.unshift(() => stopChildProcess(next));
     next.once("exit", (code) => void shutdown(stopHandlers, code ?? 1));
+    await syncDevSchedules(config, stack);
   }
   printSummary(command, config, stack);
   onInterrupt(() => shutdown(stopHandlers, 0));
@@ -110,8 +114,27 @@ async function seedReferenceData(stack: DevStack): Promise<void> {
   if (seeded) logLine("stack", `seeded ${seeded.streams} data streams (${seeded.added} points) for Jeeves`);
 }
 
+/** A sync failure is reported, never fatal: the app works without its schedules. */
+async function syncDevSchedules(config: CliEnv, stack: DevStack): Promise<void> {
+  if (config.OVERTIME_DEV_SCHEDULES === "off") {
+    logLine("stack", "schedules not synced (OVERTIME_DEV_SCHEDULES=off); `npm run schedules:sync` adds them");
+    return;
+  }
+  try {
+    const { workflows } = await import("../workflows");
+    const summary = await syncLocalSchedules({ env: stack.env, appUrl: appUrlOf(config), workflows });
+    logLine("stack", `${summary} (OVERTIME_DEV_SCHEDULES=off to skip)`);
+  } catch (error) {
+    logLine("stack", `schedules not synced: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function appUrlOf(config: CliEnv): string {
+  return `http://127.0.0.1:${config.PORT}`;
+}
+
 function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {
-  const appUrl = `http://127.0.0.1:${config.PORT}`;
+  const appUrl = appUrlOf(config);
   const child = spawn(
     process.execPath,
     [nextBinPath(), "dev", "--port", String(config.PORT), "--hostname", "127.0.0.1"],

@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { Client, type Schedule } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { syncLocalSchedules } from "@/dev/schedules";
 import { createTestStack, type RunRecord, type TestStack } from "@/dev/testing";
 import { type ScheduleScope, type SyncOptions, scheduleIdFor, syncSchedules } from "@/lib/schedules";
 import { defineWorkflow, type ScheduleSpec } from "@/lib/workflow/define";
@@ -214,6 +215,23 @@ describe.sequential("npm run schedules:sync through the real QStash SDK", () => 
     expect(real.stdout).toContain(`Done: ${declared.length} created, 0 updated, 0 deleted.`);
     expect((await allSchedules()).get(helloId)?.destination).toBe(`${t.url}/api/workflows/hello`);
     for (const id of declared) await qstash.schedules.delete(id);
+  });
+
+  it("npm run dev creates the app's schedules on the local QStash, once", async () => {
+    const appUrl = "http://127.0.0.1:3999";
+    const first = await syncLocalSchedules({ env: t.dev.env, appUrl, workflows: appWorkflows });
+    expect(first).toMatch(/^schedules: \d+ on the local QStash: /);
+    expect(first).toContain("jeeves (*/5 * * * *)");
+    const jeevesId = scheduleIdFor(
+      { environment: "development", baseUrl: appUrl },
+      "jeeves",
+      "every-5-minutes",
+    );
+    expect((await allSchedules()).get(jeevesId)?.destination).toBe(`${appUrl}/api/workflows/jeeves`);
+    const again = await syncLocalSchedules({ env: t.dev.env, appUrl, workflows: appWorkflows });
+    expect(again).toBe(first); // a restart finds them in place
+    for (const id of (await allSchedules()).keys())
+      if (id.includes("-development-")) await qstash.schedules.delete(id);
   });
 
   it("exits non-zero with a clear message on bad arguments or environment", async () => {
