@@ -62,9 +62,9 @@ const PAGE_CHARS = 8_000;
  * - per agent: `flowControl: { key: research-<agent>, parallelism }` on each `context.call` holds the
  *   excess calls in QStash (they queue and are delivered as slots free up; none is dropped).
  * - global: tasks are released in waves of `maxConcurrent`. A second flow-control key cannot be put on
- *   the same call, and `context.invoke` of a child workflow with its own flow control is not open to
- *   Overtime workflows (the serve layer does not expose the SDK's invokable workflow objects), so the
- *   global cap is kept by the workflow itself.
+ *   the same call, and a child run per task (`invoke` with a shared key) would not cap the fetches
+ *   either: flow control counts deliveries, and a child waiting on its `context.call` has none in
+ *   flight under its own key. So the global cap is kept by the workflow itself.
  */
 export function createResearchWorkflow(deps: ResearchDependencies) {
   return defineWorkflow({

@@ -31,6 +31,8 @@ export interface RunRecord {
   waitingFor?: string;
   incompatible?: IncompatibleStep;
   retryOf?: string;
+  /** The run that started this one with `invoke`. */
+  parentRunId?: string;
   stepCount: number;
   /** Redis commands the toolkit sent for this run (cost accounting; the trigger's own writes excluded). */
   redisCommands?: number;
@@ -61,6 +63,8 @@ export interface StepRecord {
   waitingFor?: string;
   /** One step of a parallel group (QStash bills one more message for it). */
   parallel?: boolean;
+  /** Invoke steps: the child run. */
+  childRunId?: string;
   usage?: StepUsage;
   /** The result was stored by the claim check; `resultBytes` is its real size. */
   claimed?: boolean;
@@ -397,6 +401,7 @@ function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecor
     waitingFor: field("waitingFor") as string | undefined,
     incompatible: field("incompatible") as IncompatibleStep | undefined,
     retryOf: field("retryOf") as string | undefined,
+    parentRunId: field("parentRunId") as string | undefined,
     stepCount,
     redisCommands: optionalNumber("redisCommands"),
   };
@@ -409,6 +414,7 @@ interface StepStart {
   sleepingUntil?: number;
   waitingFor?: string;
   parallel?: boolean;
+  childRunId?: string;
 }
 
 function toStepRecords(starts: Record<string, unknown>, results: Record<string, unknown>): StepRecord[] {
@@ -428,6 +434,7 @@ function toStepRecords(starts: Record<string, unknown>, results: Record<string, 
       ...(start.sleepingUntil !== undefined && { sleepingUntil: start.sleepingUntil }),
       ...(start.waitingFor !== undefined && { waitingFor: start.waitingFor }),
       ...(start.parallel && { parallel: true }),
+      ...(start.childRunId && { childRunId: start.childRunId }),
       ...(end && {
         finishedAt: end.finishedAt,
         durationMs: end.finishedAt - start.startedAt,

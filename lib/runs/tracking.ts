@@ -6,7 +6,7 @@ import type { Op, RunError, RunPatch, RunStore, StepUsage, TriggerSource } from 
 /** What kind of step a name belongs to; learned by the context wrapper before the SDK runs the step. */
 export interface StepKind {
   type: "run" | "sleep" | "wait" | "call" | "invoke" | "notify" | "webhook";
-  detail?: { sleepingUntil?: number; waitingFor?: string; parallel?: boolean };
+  detail?: { sleepingUntil?: number; waitingFor?: string; parallel?: boolean; childRunId?: string };
 }
 
 /** Reads the tokens a finished step spent from its result (model turns register one). */
@@ -29,6 +29,8 @@ class Invocation {
 
 export const SOURCE_HEADER = "overtime-source";
 export const RETRY_OF_HEADER = "overtime-retry-of";
+/** Set by `invoke` on a child run's first request: the run that started it. */
+export const PARENT_RUN_HEADER = "overtime-parent-run";
 const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api", "parent", "retry"];
 
 /**
@@ -146,6 +148,7 @@ export class RunTracker {
           input: this.store.bounded(context.requestPayload),
           label: context.label,
           retryOf: context.headers.get(RETRY_OF_HEADER) ?? undefined,
+          parentRunId: context.headers.get(PARENT_RUN_HEADER) ?? undefined,
         },
       }),
       this.store.emit(runId, "run.status", { status: "running" }, { field: "run:started", value: "1" }),
@@ -163,7 +166,11 @@ export class RunTracker {
       this.store.updateRun(runId, workflow, {
         status,
         seq: this.seq(),
-        set: { currentStep: stepName, ...kind.detail },
+        set: {
+          currentStep: stepName,
+          sleepingUntil: kind.detail?.sleepingUntil,
+          waitingFor: kind.detail?.waitingFor,
+        },
       }),
       this.store.emit(runId, "step.started", { step: stepName, type: kind.type, attempt, ...kind.detail }),
     );

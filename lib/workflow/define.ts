@@ -27,6 +27,20 @@ export interface FailureInfo<TInput> {
   step?: string;
 }
 
+/** How a child run ended, as `invoke` returns it. */
+export type InvokeResult<TOutput> =
+  | { ok: true; output: TOutput }
+  | { ok: false; status: "failed" | "canceled"; error: unknown };
+
+export interface InvokeOptions {
+  /** The child's run id (default: one QStash makes up); unique per run, so a retry cannot start it twice. */
+  runId?: string;
+  /** QStash flow control for the child's steps: children sharing a key run at most `parallelism` steps at once. */
+  flowControl?: FlowControl;
+  /** QStash retries of the child's steps (default: the child workflow's own). */
+  retries?: number;
+}
+
 export interface HandlerArgs<TInput> {
   /** The Upstash Workflow context: `context.run`, `sleep`, `waitForEvent`, `call`, ... */
   context: WorkflowContext<TInput>;
@@ -37,6 +51,17 @@ export interface HandlerArgs<TInput> {
   log(message: string): void;
   /** Toolkit services for libraries that run inside workflows (pass the whole argument to `runAgent`). */
   services: RunServices;
+  /**
+   * Starts another workflow of this app as a child run (a tracked run of its own, source `parent`) and
+   * waits, durably and without a function running, until it finishes. The input is checked against the
+   * child's schema first. A failed or canceled child does not throw: check `ok`.
+   */
+  invoke<TChildInput, TChildOutput>(
+    stepName: string,
+    workflow: WorkflowDefinition<TChildInput, TChildOutput>,
+    input: TChildInput,
+    options?: InvokeOptions,
+  ): Promise<InvokeResult<TChildOutput>>;
 }
 
 export interface WorkflowDefinition<TInput = unknown, TOutput = unknown> {

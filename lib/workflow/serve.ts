@@ -4,8 +4,8 @@ import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 import type { ClaimCheck } from "../claim-check/claim-check";
 import { ValidationError } from "../http/errors";
 import type { IncompatibleStep } from "../runs/store";
-import type { RunTracker, StepKind } from "../runs/tracking";
-import type { AnyWorkflow } from "./define";
+import { PARENT_RUN_HEADER, type RunTracker, SOURCE_HEADER, type StepKind } from "../runs/tracking";
+import type { AnyWorkflow, InvokeOptions, InvokeResult, WorkflowDefinition } from "./define";
 import type { Registry } from "./registry";
 import type { RunServices } from "./services";
 
@@ -28,16 +28,20 @@ export interface ServeConfig {
  * It accepts a standard Request, so the Next.js route and the test harness serve the same code.
  */
 export function createWorkflowEndpoint(config: ServeConfig): (request: Request) => Promise<Response> {
-  const workflows = Object.fromEntries(
-    config.registry.list().map((definition) => [definition.name, invokable(definition, config)]),
-  );
+  const workflows: Invokables = {};
+  for (const definition of config.registry.list()) {
+    workflows[definition.name] = invokable(definition, config, workflows);
+  }
   const { POST } = serveMany(workflows);
   return config.tracker.wrapEndpoint(POST);
 }
 
-function invokable(definition: AnyWorkflow, config: ServeConfig) {
+/** The served workflows by name, as `context.invoke` needs them (filled in once, then read only). */
+type Invokables = Record<string, ReturnType<typeof createWorkflow<unknown, unknown>>>;
+
+function invokable(definition: AnyWorkflow, config: ServeConfig, workflows: Invokables) {
   const { tracker } = config;
-  return createWorkflow(routeFunction(definition, config), {
+  return createWorkflow(routeFunction(definition, config, workflows), {
     qstashClient: config.qstashClient,
     receiver: config.receiver,
     baseUrl: config.baseUrl,
@@ -58,7 +62,7 @@ function invokable(definition: AnyWorkflow, config: ServeConfig) {
   });
 }
 
-function routeFunction(definition: AnyWorkflow, config: ServeConfig) {
+function routeFunction(definition: AnyWorkflow, config: ServeConfig, workflows: Invokables) {
   const { tracker } = config;
   return async (context: WorkflowContext<unknown>) => {
     const runId = context.workflowRunId;
@@ -69,19 +73,69 @@ function routeFunction(definition: AnyWorkflow, config: ServeConfig) {
       tracker.failRun(definition.name, runId, { message });
       throw new WorkflowNonRetryableError(message);
     }
+    const observed = observeSteps(context, tracker, config.claimCheck);
     try {
       const output = await definition.handler({
-        context: observeSteps(context, tracker, config.claimCheck),
+        context: observed,
         input: parsed.data,
         runId,
         log: (message) => tracker.log(runId, message),
         services: config.services,
+        invoke: (stepName, workflow, input, options = {}) =>
+          invokeChild({ context: observed, runId, workflows }, { stepName, workflow, input, options }),
       });
       return definition.output ? definition.output.parse(output) : output;
     } catch (error) {
       throw failureFor(error, definition.name, runId, tracker);
     }
   };
+}
+
+interface ChildRequest<TInput, TOutput> {
+  stepName: string;
+  workflow: WorkflowDefinition<TInput, TOutput>;
+  input: TInput;
+  options: InvokeOptions;
+}
+
+/** `invoke` of the handler arguments: `context.invoke` with the child's schema, retries and flow control. */
+async function invokeChild<TInput, TOutput>(
+  parent: { context: WorkflowContext<unknown>; runId: string; workflows: Invokables },
+  { stepName, workflow, input, options }: ChildRequest<TInput, TOutput>,
+): Promise<InvokeResult<TOutput>> {
+  const child = parent.workflows[workflow.name];
+  if (!child) {
+    throw new WorkflowNonRetryableError(
+      `invoke "${stepName}": workflow "${workflow.name}" is not served by this app; add it to the registry.`,
+    );
+  }
+  const parsed = workflow.input.safeParse(input);
+  if (!parsed.success) {
+    const problem = ValidationError.fromZod(parsed.error, "input").message;
+    throw new WorkflowNonRetryableError(`invoke "${stepName}" of "${workflow.name}": ${problem}`);
+  }
+  const response = await parent.context.invoke(stepName, {
+    workflow: child,
+    body: parsed.data as unknown,
+    headers: { [SOURCE_HEADER]: "parent", [PARENT_RUN_HEADER]: parent.runId },
+    workflowRunId: options.runId ?? childRunId(parent.runId, stepName),
+    retries: options.retries ?? workflow.retries,
+    retryDelay: workflow.retryDelay,
+    flowControl: options.flowControl ?? workflow.flowControl,
+  });
+  if (response.isFailed) return { ok: false, status: "failed", error: response.body };
+  if (response.isCanceled) return { ok: false, status: "canceled", error: response.body };
+  return { ok: true, output: response.body as TOutput };
+}
+
+/**
+ * A child's default run id (the SDK adds `wfr_`): derived from the parent and the step, so the parent's
+ * dashboard can link it, and a redelivered invoke step names the same child (QStash ignores a second
+ * trigger of an active run id) instead of starting another.
+ */
+export function childRunId(parentRunId: string, stepName: string): string {
+  const parent = parentRunId.replace(/^wfr_/, "");
+  return `${parent}:${stepName.replace(/[^A-Za-z0-9_.:-]/g, "-")}`;
 }
 
 /** Decides what a thrown error does to the run; step aborts (the SDK's control flow) pass through. */
@@ -178,7 +232,10 @@ const STEP_KINDS: Record<string, (args: unknown[]) => StepKind> = {
   waitForEvent: ([eventId]) => ({ type: "wait", detail: { waitingFor: String(eventId) } }),
   waitForWebhook: () => ({ type: "wait" }),
   call: () => ({ type: "call" }),
-  invoke: () => ({ type: "invoke" }),
+  invoke: ([settings]) => {
+    const id = (settings as { workflowRunId?: unknown } | undefined)?.workflowRunId;
+    return { type: "invoke", ...(typeof id === "string" && { detail: { childRunId: `wfr_${id}` } }) };
+  },
   notify: () => ({ type: "notify" }),
   createWebhook: () => ({ type: "webhook" }),
 };

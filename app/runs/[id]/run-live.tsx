@@ -65,6 +65,13 @@ export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt:
             </Link>
           </Fact>
         )}
+        {run.parentRunId && (
+          <Fact label="Started by">
+            <Link className="mono" href={`/runs/${encodeURIComponent(run.parentRunId)}`}>
+              {run.parentRunId}
+            </Link>
+          </Fact>
+        )}
       </dl>
       <RunActions run={run} onChanged={refresh} />
       {approvals.length > 0 && <ApprovalsPanel runId={run.id} approvals={approvals} onDecided={refresh} />}

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useEffect, useState } from "react";
 import { JsonBlock } from "@/app/_components/json-block";
 import { ClockTime } from "@/app/_components/time";
@@ -47,6 +48,15 @@ export function StepDetailView({ runId, step }: { runId: string; step: StepRecor
           </>
         )}{" "}
         · type {step.type} · attempt {step.attempt}
+        {step.childRunId && (
+          <>
+            {" "}
+            · child run{" "}
+            <Link className="mono" href={`/runs/${encodeURIComponent(step.childRunId)}`}>
+              {step.childRunId}
+            </Link>
+          </>
+        )}
       </p>
       {step.error && <p className="error">Last error: {step.error}</p>}
       {loaded.state === "loading" && <p className="muted">Loading output…</p>}
