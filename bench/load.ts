@@ -37,9 +37,12 @@ export const loadBench: Bench = {
 };
 
 interface Trigger {
+  /** HTTP status, or 0 when no answer came (see `error`). */
   status: number;
   ms: number;
   runId?: string;
+  /** The socket error when no answer came (e.g. ECONNRESET). */
+  error?: string;
 }
 
 async function runLoad(): Promise<BenchOutcome> {
@@ -120,7 +123,9 @@ async function trigger(t: TestStack, n: number): Promise<Trigger> {
         });
       },
     );
-    request.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
+    request.on("error", (error: NodeJS.ErrnoException) =>
+      resolve({ status: 0, ms: performance.now() - started, error: error.code ?? error.message }),
+    );
     request.end(body);
   });
 }
@@ -148,7 +153,10 @@ interface LoadFigures {
 function outcome(f: LoadFigures): BenchOutcome {
   const latencies = f.triggers.map((x) => x.ms);
   const statuses: Record<string, number> = {};
-  for (const x of f.triggers) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+  for (const x of f.triggers) {
+    const answer = x.status === 0 ? `no answer (${x.error})` : String(x.status);
+    statuses[answer] = (statuses[answer] ?? 0) + 1;
+  }
   const lost = f.accepted - f.succeeded;
   const alone = f.sequential.map((x) => x.ms);
   const perSecond = round(f.accepted / f.triggerSeconds, 0);
