@@ -205,6 +205,7 @@ class Agent {
       calls: last.toolCalls,
       messages: [...this.messages],
       approvalTimeoutSeconds: this.options.approvalTimeoutSeconds ?? DAY_SECONDS,
+      toolErrors: this.options.toolErrors ?? "model",
     });
   }
 

@@ -1,5 +1,6 @@
 import type { WorkflowContext } from "@upstash/workflow";
 import type { ModelMessage, ToolSet } from "ai";
+import { DEFAULT_STEP_RETRIES, RETRIES_HEADER } from "../runs/tracking";
 import type { RunServices } from "../workflow/services";
 import { type ApprovalEvent, type ApprovalRecord, approvalEventId } from "./approvals";
 import { UnknownToolError } from "./errors";
@@ -18,6 +19,7 @@ export interface ToolTurn {
   /** The conversation the model saw (passed to `execute` and `needsApproval`). */
   messages: ModelMessage[];
   approvalTimeoutSeconds: number;
+  toolErrors: "model" | "fail";
 }
 
 type Verdict = { approved: true } | { approved: false; reason: "declined" | "timeout"; note?: string };
@@ -64,7 +66,9 @@ export function toolResultMessage(results: AgentToolResult[]): ModelMessage {
       toolName: result.toolName,
       output: result.declined
         ? { type: "text" as const, value: declinedText(result.declined) }
-        : { type: "json" as const, value: (result.output ?? null) as never },
+        : result.error !== undefined
+          ? { type: "error-text" as const, value: `The tool failed: ${result.error}` }
+          : { type: "json" as const, value: (result.output ?? null) as never },
     })),
   };
 }
@@ -118,13 +122,30 @@ async function executeCall(turn: ToolTurn, call: AgentToolCall, verdict: Verdict
     return { ...call, output: null, declined } satisfies AgentToolResult;
   }
   const tool = turn.tools[call.toolName];
-  if (!tool?.execute) throw new UnknownToolError(call.toolName, Object.keys(turn.tools));
-  const output = await tool.execute(call.input as never, {
-    toolCallId: call.toolCallId,
-    messages: turn.messages,
-    context: undefined as never,
-  });
-  return { ...call, output: output === undefined ? null : output } satisfies AgentToolResult;
+  if (!tool?.execute) {
+    // A name the model made up never works on a retry: with "model", it is told at once.
+    const unknown = new UnknownToolError(call.toolName, Object.keys(turn.tools));
+    if (turn.toolErrors === "fail") throw unknown;
+    return { ...call, output: null, error: unknown.message } satisfies AgentToolResult;
+  }
+  try {
+    const output = await tool.execute(call.input as never, {
+      toolCallId: call.toolCallId,
+      messages: turn.messages,
+      context: undefined as never,
+    });
+    return { ...call, output: output === undefined ? null : output } satisfies AgentToolResult;
+  } catch (error) {
+    if (turn.toolErrors === "fail" || !isLastAttempt(turn.context)) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...call, output: null, error: message } satisfies AgentToolResult;
+  }
+}
+
+/** Whether QStash will not retry this delivery again (the run's retries travel in a header). */
+function isLastAttempt(context: WorkflowContext<unknown>): boolean {
+  const retries = Number(context.headers.get(RETRIES_HEADER) ?? DEFAULT_STEP_RETRIES);
+  return context.retried >= (Number.isFinite(retries) ? retries : DEFAULT_STEP_RETRIES);
 }
 
 function recordSettlement(turn: ToolTurn, call: AgentToolCall, verdict: Verdict): void {

@@ -18,6 +18,8 @@ export interface AgentToolResult extends AgentToolCall {
   output: unknown;
   /** Set when a human declined the call (or the approval timed out): the tool did not run. */
   declined?: { reason: "declined" | "timeout"; note?: string };
+  /** Set when the tool threw on its step's last attempt: the model is told, the run goes on. */
+  error?: string;
 }
 
 /** One model call, as JSON (it is a step result): the same shape whether inline or offloaded. */
@@ -84,6 +86,12 @@ export interface AgentOptions<TOOLS extends ToolSet = ToolSet, OUTPUT = unknown>
   temperature?: number;
   /** How long an approval may wait before the call is declined (default 24 h). */
   approvalTimeoutSeconds?: number;
+  /**
+   * A tool that throws fails its step, and QStash retries the step with the run's retries. On the last
+   * attempt, `"model"` (default) hands the error to the model as the tool's result and the run goes on
+   * (what the AI SDK does with a failing tool); `"fail"` lets the step fail the run.
+   */
+  toolErrors?: "model" | "fail";
   /** Offload: how long QStash waits for the model (default 15 min). */
   offloadTimeoutSeconds?: number;
 }

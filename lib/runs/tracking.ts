@@ -29,6 +29,13 @@ class Invocation {
 
 export const SOURCE_HEADER = "overtime-source";
 export const RETRY_OF_HEADER = "overtime-retry-of";
+/**
+ * The QStash retries a run's steps get, set when the run starts; the SDK forwards it to every step, so
+ * code inside a step knows whether a failure is its last attempt (QStash does not say).
+ */
+export const RETRIES_HEADER = "overtime-retries";
+/** What QStash applies when a run sets no retries. */
+export const DEFAULT_STEP_RETRIES = 3;
 /** Set by `invoke` on a child run's first request: the run that started it. */
 export const PARENT_RUN_HEADER = "overtime-parent-run";
 const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api", "parent", "retry"];

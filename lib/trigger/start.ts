@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Client as WorkflowClient } from "@upstash/workflow";
 import { HttpError, NotFoundError, ValidationError } from "../http/errors";
 import type { RunStore, TriggerSource } from "../runs/store";
-import { RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
+import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
 import type { Registry } from "../workflow/registry";
 
 export const IDEMPOTENCY_TTL_SECONDS = 86_400;
@@ -82,6 +82,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       workflowRunId: runId.slice("wfr_".length),
       headers: {
         [SOURCE_HEADER]: options.source,
+        [RETRIES_HEADER]: String(definition.retries ?? DEFAULT_STEP_RETRIES),
         ...(options.retryOf && { [RETRY_OF_HEADER]: options.retryOf }),
       },
       ...(options.label && { label: options.label }),

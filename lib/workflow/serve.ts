@@ -4,7 +4,14 @@ import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 import type { ClaimCheck } from "../claim-check/claim-check";
 import { ValidationError } from "../http/errors";
 import type { IncompatibleStep } from "../runs/store";
-import { PARENT_RUN_HEADER, type RunTracker, SOURCE_HEADER, type StepKind } from "../runs/tracking";
+import {
+  DEFAULT_STEP_RETRIES,
+  PARENT_RUN_HEADER,
+  RETRIES_HEADER,
+  type RunTracker,
+  SOURCE_HEADER,
+  type StepKind,
+} from "../runs/tracking";
 import type { AnyWorkflow, InvokeOptions, InvokeResult, WorkflowDefinition } from "./define";
 import type { Registry } from "./registry";
 import type { RunServices } from "./services";
@@ -114,12 +121,17 @@ async function invokeChild<TInput, TOutput>(
     const problem = ValidationError.fromZod(parsed.error, "input").message;
     throw new WorkflowNonRetryableError(`invoke "${stepName}" of "${workflow.name}": ${problem}`);
   }
+  const retries = options.retries ?? workflow.retries;
   const response = await parent.context.invoke(stepName, {
     workflow: child,
     body: parsed.data as unknown,
-    headers: { [SOURCE_HEADER]: "parent", [PARENT_RUN_HEADER]: parent.runId },
+    headers: {
+      [SOURCE_HEADER]: "parent",
+      [PARENT_RUN_HEADER]: parent.runId,
+      [RETRIES_HEADER]: String(retries ?? DEFAULT_STEP_RETRIES),
+    },
     workflowRunId: options.runId ?? childRunId(parent.runId, stepName),
-    retries: options.retries ?? workflow.retries,
+    retries,
     retryDelay: workflow.retryDelay,
     flowControl: options.flowControl ?? workflow.flowControl,
   });
