@@ -303,22 +303,21 @@ export class RunStore {
     }));
   }
 
+  /**
+   * One page of an index, newest first (REV: descending score, then descending member). After a cursor:
+   * the rest of the cursor's own millisecond (read whole and filtered by id, however many runs share it),
+   * then older scores; both in one pipeline.
+   */
   private async indexPage(key: string, count: number, after?: Cursor): Promise<Cursor[]> {
-    const max = after ? after.score : "+inf";
-    // Entries with the cursor's score that were already returned come first (REV = descending member order).
-    const slack = after ? 50 : 0;
-    const raw = await this.redis.zrange<unknown[]>(key, max, "-inf", {
-      byScore: true,
-      rev: true,
-      withScores: true,
-      offset: 0,
-      count: count + slack,
-    });
-    const entries: Cursor[] = [];
-    for (let i = 0; i + 1 < raw.length; i += 2)
-      entries.push({ id: String(raw[i]), score: Number(raw[i + 1]) });
-    const fresh = after ? entries.filter((e) => e.score < after.score || e.id < after.id) : entries;
-    return fresh.slice(0, count);
+    const page = { byScore: true, rev: true, withScores: true, offset: 0, count } as const;
+    if (!after) return toCursors(await this.redis.zrange<unknown[]>(key, "+inf", "-inf", page));
+    const [sameScore, older] = await this.redis
+      .pipeline()
+      .zrange(key, after.score, after.score, { byScore: true, rev: true, withScores: true })
+      .zrange(key, `(${after.score}`, "-inf", page)
+      .exec<[unknown[], unknown[]]>();
+    const rest = toCursors(sameScore).filter((entry) => entry.id < after.id);
+    return [...rest, ...toCursors(older)].slice(0, count);
   }
 
   private async getRuns(ids: string[]): Promise<RunRecord[]> {
@@ -342,6 +341,13 @@ interface Cursor {
 
 export class InvalidCursorError extends Error {
   override name = "InvalidCursorError";
+}
+
+/** ZRANGE … WITHSCORES replies alternate member, score. */
+function toCursors(raw: unknown[]): Cursor[] {
+  const entries: Cursor[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) entries.push({ id: String(raw[i]), score: Number(raw[i + 1]) });
+  return entries;
 }
 
 function encodeCursor(cursor: Cursor): string {

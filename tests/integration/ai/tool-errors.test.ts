@@ -23,7 +23,7 @@ const agent = defineWorkflow({
         inventory: tool({
           description: "Counts the stock",
           inputSchema: z.object({}),
-          execute: async () => {
+          execute: async (): Promise<{ count: number }> => {
             attempts.set(run.runId, (attempts.get(run.runId) ?? 0) + 1);
             throw new Error("database is down");
           },

@@ -211,6 +211,23 @@ describe("run API", () => {
     for (let i = 0; i < 3; i++) await post(`/api/events/approve-list-${i}`, { ok: i });
     for (const id of ids) expect((await t.waitForRun(id)).status).toBe("succeeded");
   });
+
+  it("pages through runs that share one creation millisecond without repeats or gaps", async () => {
+    const { store } = t.overtime;
+    const createdAt = Date.now() - 60_000;
+    const ids = Array.from({ length: 130 }, (_, i) => `wfr_same-ms-${String(i).padStart(3, "0")}`);
+    await store.apply(
+      ids.map((id) => store.updateRun(id, "burst", { status: "queued", setOnce: { createdAt } })),
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listRuns({ workflow: "burst", limit: 20, cursor });
+      seen.push(...page.runs.map((run) => run.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
 });
 
 describe("GET /api/runs/{id}/events", () => {
