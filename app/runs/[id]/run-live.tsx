@@ -58,20 +58,8 @@ export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt:
         {run.cost && <Fact label="Cost">{formatDollars(run.cost.dollars.total)}</Fact>}
         {run.currentStep && !run.finishedAt && <Fact label="Current step">{run.currentStep}</Fact>}
         {run.label && <Fact label="Label">{run.label}</Fact>}
-        {run.retryOf && (
-          <Fact label="Retry of">
-            <Link className="mono" href={`/runs/${encodeURIComponent(run.retryOf)}`}>
-              {run.retryOf}
-            </Link>
-          </Fact>
-        )}
-        {run.parentRunId && (
-          <Fact label="Started by">
-            <Link className="mono" href={`/runs/${encodeURIComponent(run.parentRunId)}`}>
-              {run.parentRunId}
-            </Link>
-          </Fact>
-        )}
+        {run.retryOf && <RunLinkFact label="Retry of" runId={run.retryOf} />}
+        {run.parentRunId && <RunLinkFact label="Started by" runId={run.parentRunId} />}
       </dl>
       <RunActions run={run} onChanged={refresh} />
       {approvals.length > 0 && <ApprovalsPanel runId={run.id} approvals={approvals} onDecided={refresh} />}
@@ -100,5 +88,16 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
       <dt>{label}</dt>
       <dd>{children}</dd>
     </div>
+  );
+}
+
+/** A fact that names another run (the one retried, the parent) and links to it. */
+function RunLinkFact({ label, runId }: { label: string; runId: string }) {
+  return (
+    <Fact label={label}>
+      <Link className="mono" href={`/runs/${encodeURIComponent(runId)}`}>
+        {runId}
+      </Link>
+    </Fact>
   );
 }
