@@ -47,10 +47,10 @@ async function main(): Promise<void> {
     next = startNext(config, stack.env);
     stopHandlers.unshift(() => stopChildProcess(next));
     next.once("exit", (code) => void shutdown(stopHandlers, code ?? 1));
-    await syncDevSchedules(config, stack);
   }
-  printSummary(command, config, stack);
   onInterrupt(() => shutdown(stopHandlers, 0));
+  printSummary(command, config, stack);
+  if (command === "dev") await syncDevSchedules(config, stack);
 }
 
 function readConfig(): CliEnv {
@@ -116,14 +116,12 @@ async function seedReferenceData(stack: DevStack): Promise<void> {
 
 /** A sync failure is reported, never fatal: the app works without its schedules. */
 async function syncDevSchedules(config: CliEnv, stack: DevStack): Promise<void> {
-  if (config.OVERTIME_DEV_SCHEDULES === "off") {
-    logLine("stack", "schedules not synced (OVERTIME_DEV_SCHEDULES=off); `npm run schedules:sync` adds them");
-    return;
-  }
+  const off = config.OVERTIME_DEV_SCHEDULES === "off";
   try {
-    const { workflows } = await import("../workflows");
+    // Off = none for this app: the local QStash keeps its data, so earlier schedules are removed.
+    const workflows = off ? [] : (await import("../workflows")).workflows;
     const summary = await syncLocalSchedules({ env: stack.env, appUrl: appUrlOf(config), workflows });
-    logLine("stack", `${summary} (OVERTIME_DEV_SCHEDULES=off to skip)`);
+    logLine("stack", `${summary} (OVERTIME_DEV_SCHEDULES=${off ? "on to add them" : "off to skip"})`);
   } catch (error) {
     logLine("stack", `schedules not synced: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,5 +1,6 @@
 import { Client } from "@upstash/qstash";
 import { syncSchedules } from "../lib/schedules/sync";
+import type { AnyWorkflow } from "../lib/workflow/define";
 import type { Registry } from "../lib/workflow/registry";
 import type { DevStackEnv } from "./stack";
 
@@ -11,7 +12,7 @@ import type { DevStackEnv } from "./stack";
 export async function syncLocalSchedules(options: {
   env: Pick<DevStackEnv, "QSTASH_URL" | "QSTASH_TOKEN">;
   appUrl: string;
-  workflows: Registry;
+  workflows: Registry | readonly AnyWorkflow[];
 }): Promise<string> {
   const qstash = new Client({ baseUrl: options.env.QSTASH_URL, token: options.env.QSTASH_TOKEN });
   const scope = { environment: "development", baseUrl: options.appUrl };

@@ -114,10 +114,8 @@ class Agent {
         );
         continue;
       }
-      if (!isRateLimited(outcome)) {
-        this.debt = outcome.budgetDebt ?? 0;
-        return outcome;
-      }
+      this.debt = outcome.budgetDebt ?? 0;
+      if (!isRateLimited(outcome)) return outcome;
       refused++;
       if (refused === MAX_ATTEMPTS_PER_TURN) throw turnRefused(turn);
       await this.ctx.context.sleep(
@@ -141,7 +139,8 @@ class Agent {
         this.options.offloadTimeoutSeconds ?? 900,
       );
       if (!isRateLimited(outcome)) {
-        this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens);
+        // The reservation included the debt: it is spent now, with the call's own tokens.
+        this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens + this.debt);
         return outcome;
       }
       if (attempt === MAX_ATTEMPTS_PER_TURN) break;
@@ -163,10 +162,11 @@ class Agent {
     if (this.options.mode === "offload") {
       return offloadTurn(this.ctx.context, stepName, spec, this.options.offloadTimeoutSeconds ?? 900);
     }
-    const tokens = budget ? this.estimate(spec) + this.debt : 0;
     return this.ctx.context.run(stepName, () =>
       budget
-        ? withBudgetInStep(budget, tokens, () => this.callModel(turn, spec))
+        ? withBudgetInStep(budget, { estimate: this.estimate(spec), debt: this.debt }, () =>
+            this.callModel(turn, spec),
+          )
         : this.callModel(turn, spec),
     );
   }

@@ -67,39 +67,56 @@ export function isBudgetDenied(outcome: object): outcome is BudgetDenied {
   return "budgetDenied" in outcome;
 }
 
+/** What a call step reserves: its estimate, plus the run's debt (tokens earlier turns used but could not pay). */
+export interface StepReservation {
+  estimate: number;
+  debt: number;
+}
+
 /**
- * Inside a call step: reserves `tokens` and one request, calls the model, then settles the reservation
- * with what the call used (a refused or failed call gives it all back). A denied reservation returns
- * without calling the model. Any debt the bucket could not cover travels in the step's result.
+ * Inside a call step: reserves the estimate and the debt (and one request), calls the model, then
+ * settles the reservation with what was really spent: the call's tokens and the debt. A refused or
+ * failed call gives the whole reservation back and the debt stays owed. A denied reservation returns
+ * without calling the model. What the bucket cannot cover travels on as `budgetDebt`, in the step's
+ * result. Once the model answered, a settlement Redis refuses never fails the step (that would call
+ * the model again): the shortfall becomes debt instead.
  */
 export async function withBudgetInStep(
   turn: BudgetTurn,
-  tokens: number,
+  { estimate, debt }: StepReservation,
   call: () => Promise<TurnOutcome>,
 ): Promise<TurnOutcome | BudgetDenied> {
   const { budgets, tracker } = turn.services;
-  const reservation = await budgets.reserve({ model: turn.model, tenant: turn.tenant, tokens });
+  const reservation = await budgets.reserve({
+    model: turn.model,
+    tenant: turn.tenant,
+    tokens: estimate + debt,
+  });
   tracker.countCommands(turn.runId, 3 * COMMANDS_PER_LIMIT_CALL);
   if (!reservation.granted) {
     return { budgetDenied: { retryAfterMs: reservation.retryAfterMs, reason: reservation.reason } };
   }
-  const settle = async (used: number) => {
-    tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
-    return budgets.reconcile(turn.model, turn.tenant, reservation.tokens, used);
+  const settle = async (spent: number): Promise<number> => {
+    try {
+      tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
+      return await budgets.reconcile(turn.model, turn.tenant, reservation.tokens, spent);
+    } catch {
+      return Math.max(0, spent - reservation.tokens);
+    }
   };
   let outcome: TurnOutcome;
   try {
     outcome = await call();
   } catch (error) {
-    await settle(0).catch(() => {});
+    await settle(0);
     throw error;
   }
   if (isRateLimited(outcome)) {
     await settle(0);
-    return outcome;
+    return debt > 0 ? { ...outcome, budgetDebt: debt } : outcome;
   }
-  const debt = await settle(outcome.usage.totalTokens);
-  return debt > 0 ? { ...outcome, budgetDebt: debt } : outcome;
+  const owed = await settle(outcome.usage.totalTokens + debt);
+  return owed > 0 ? { ...outcome, budgetDebt: owed } : outcome;
 }
 
 /** After the call: refunds what the estimate over-reserved, or charges what it missed (→ debt if it cannot). */

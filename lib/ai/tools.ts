@@ -1,4 +1,4 @@
-import type { WorkflowContext } from "@upstash/workflow";
+import { type WorkflowContext, WorkflowNonRetryableError } from "@upstash/workflow";
 import type { ModelMessage, ToolSet } from "ai";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER } from "../runs/tracking";
 import type { RunServices } from "../workflow/services";
@@ -136,7 +136,9 @@ async function executeCall(turn: ToolTurn, call: AgentToolCall, verdict: Verdict
     });
     return { ...call, output: output === undefined ? null : output } satisfies AgentToolResult;
   } catch (error) {
-    if (turn.toolErrors === "fail" || !isLastAttempt(turn.context)) throw error;
+    // A non-retryable error is the tool asking to fail the run; anything else reaches the model last.
+    if (turn.toolErrors === "fail" || error instanceof WorkflowNonRetryableError) throw error;
+    if (!isLastAttempt(turn.context)) throw error;
     const message = error instanceof Error ? error.message : String(error);
     return { ...call, output: null, error: message } satisfies AgentToolResult;
   }

@@ -41,6 +41,8 @@ export interface TurnResult {
 /** A model call that the provider refused for rate limiting; the agent sleeps this long, then retries. */
 export interface RateLimited {
   rateLimited: { status: number; retryAfterMs: number; message: string };
+  /** The run's budget debt, still owed (a refused call gives its reservation back). */
+  budgetDebt?: number;
 }
 
 export type TurnOutcome = TurnResult | RateLimited;

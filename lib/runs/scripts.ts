@@ -8,6 +8,7 @@
  * KEYS: run, all-index, workflow-index, 7 status indexes, 7 workflow+status indexes (RUN_STATUSES order)
  * ARGV: setJson, setOnceJson, status ("" = keep), mode ("normal" | "reopen"), now, ttlSeconds, cutoff, member,
  *       seq ("" = unordered)
+ * Set-once fields always apply (a late first write still brings the input, source and parent).
  * A terminal status sticks unless mode is "reopen" (DLQ resume); "queued" never replaces a status.
  * A seq below the stored one is a late write from an earlier step: only its set-once fields apply.
  */
@@ -16,6 +17,7 @@ local statuses = {'queued','running','sleeping','waiting','succeeded','failed','
 local terminal = {succeeded=true, failed=true, canceled=true}
 local current = redis.call('HGET', KEYS[1], 'status')
 local status = ARGV[3]
+for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSETNX', KEYS[1], field, value) end
 if current and terminal[current] and ARGV[4] ~= 'reopen' then return current end
 if status == 'queued' and current then status = '' end
 local seq = tonumber(ARGV[9])
@@ -24,7 +26,6 @@ if seq then
   local applied = tonumber(redis.call('HGET', KEYS[1], 'seq'))
   if applied and seq < applied then stale = true else redis.call('HSET', KEYS[1], 'seq', seq) end
 end
-for field, value in pairs(cjson.decode(ARGV[2])) do redis.call('HSETNX', KEYS[1], field, value) end
 if stale then status = '' else
   for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
 end

@@ -156,7 +156,8 @@ export class RunStore {
   updateRun(runId: string, workflow: string, patch: RunPatch): Op {
     const now = Date.now();
     const set = encodeFields({ ...patch.set });
-    const setOnce = encodeFields({ id: runId, workflow, source: "api", ...patch.setOnce });
+    // No default `source` here: a late first write must still be able to set it (read as "api" if absent).
+    const setOnce = encodeFields({ id: runId, workflow, ...patch.setOnce });
     return (pipeline) => {
       pipeline.eval(
         UPDATE_RUN,

@@ -255,9 +255,12 @@ export class RunTracker {
       .catch(reportTrackingFailure);
   }
 
-  /** The position of the step the current invocation is at, for `updateRun`'s stale-write guard. */
+  /**
+   * The position of the step the current invocation is at, for `updateRun`'s stale-write guard (0 before
+   * the first step: the run-started write, which must not undo a later step's status either).
+   */
   private seq(): number | undefined {
-    return this.storage.getStore()?.stepCalls || undefined;
+    return this.storage.getStore()?.stepCalls;
   }
 }
 

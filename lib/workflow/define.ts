@@ -33,7 +33,10 @@ export type InvokeResult<TOutput> =
   | { ok: false; status: "failed" | "canceled"; error: unknown };
 
 export interface InvokeOptions {
-  /** The child's run id (default: one QStash makes up); unique per run, so a retry cannot start it twice. */
+  /**
+   * The child's run id without `wfr_` (default `<parent id>:<step name>`, `-2`, `-3`… when a step name is
+   * invoked again). Use one id per child: QStash ignores a second trigger of an active run id.
+   */
   runId?: string;
   /** QStash flow control for the child's steps: children sharing a key run at most `parallelism` steps at once. */
   flowControl?: FlowControl;

@@ -81,6 +81,7 @@ function routeFunction(definition: AnyWorkflow, config: ServeConfig, workflows: 
       throw new WorkflowNonRetryableError(message);
     }
     const observed = observeSteps(context, tracker, config.claimCheck);
+    const parent = { context: observed, runId, workflows, childIds: new Map<string, number>() };
     try {
       const output = await definition.handler({
         context: observed,
@@ -89,7 +90,7 @@ function routeFunction(definition: AnyWorkflow, config: ServeConfig, workflows: 
         log: (message) => tracker.log(runId, message),
         services: config.services,
         invoke: (stepName, workflow, input, options = {}) =>
-          invokeChild({ context: observed, runId, workflows }, { stepName, workflow, input, options }),
+          invokeChild(parent, { stepName, workflow, input, options }),
       });
       return definition.output ? definition.output.parse(output) : output;
     } catch (error) {
@@ -107,7 +108,13 @@ interface ChildRequest<TInput, TOutput> {
 
 /** `invoke` of the handler arguments: `context.invoke` with the child's schema, retries and flow control. */
 async function invokeChild<TInput, TOutput>(
-  parent: { context: WorkflowContext<unknown>; runId: string; workflows: Invokables },
+  parent: {
+    context: WorkflowContext<unknown>;
+    runId: string;
+    workflows: Invokables;
+    /** Default child ids handed out in this execution of the handler (replays hand out the same). */
+    childIds: Map<string, number>;
+  },
   { stepName, workflow, input, options }: ChildRequest<TInput, TOutput>,
 ): Promise<InvokeResult<TOutput>> {
   const child = parent.workflows[workflow.name];
@@ -130,7 +137,7 @@ async function invokeChild<TInput, TOutput>(
       [PARENT_RUN_HEADER]: parent.runId,
       [RETRIES_HEADER]: String(retries ?? DEFAULT_STEP_RETRIES),
     },
-    workflowRunId: options.runId ?? childRunId(parent.runId, stepName),
+    workflowRunId: options.runId?.replace(/^wfr_/, "") ?? nextChildRunId(parent, stepName),
     retries,
     retryDelay: workflow.retryDelay,
     flowControl: options.flowControl ?? workflow.flowControl,
@@ -148,6 +155,14 @@ async function invokeChild<TInput, TOutput>(
 export function childRunId(parentRunId: string, stepName: string): string {
   const parent = parentRunId.replace(/^wfr_/, "");
   return `${parent}:${stepName.replace(/[^A-Za-z0-9_.:-]/g, "-")}`;
+}
+
+/** The default id for the next invoke: a step name used again (a loop) gets `-2`, `-3`, … in call order. */
+function nextChildRunId(parent: { runId: string; childIds: Map<string, number> }, stepName: string): string {
+  const base = childRunId(parent.runId, stepName);
+  const uses = (parent.childIds.get(base) ?? 0) + 1;
+  parent.childIds.set(base, uses);
+  return uses === 1 ? base : `${base}-${uses}`;
 }
 
 /** Decides what a thrown error does to the run; step aborts (the SDK's control flow) pass through. */

@@ -42,7 +42,12 @@ const parent = defineWorkflow({
         invoke(`fan-out-${i}`, double, { n: 100 + i }, { flowControl: { key: "doubling", parallelism: 1 } }),
       ),
     );
-    return { one, failed, many: many.map((r) => (r.ok ? r.output.doubled : null)) };
+    const repeated: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const again = await invoke("repeat", double, { n: 10 + i });
+      if (again.ok) repeated.push(again.output.doubled);
+    }
+    return { one, failed, many: many.map((r) => (r.ok ? r.output.doubled : null)), repeated };
   },
 });
 
@@ -87,6 +92,10 @@ describe("invoke: child runs of other workflows", () => {
     });
     const refused = (await t.getRun(`${runId}:try-refuse`)).run;
     expect(refused).toMatchObject({ workflow: "refuse", status: "failed", parentRunId: runId });
+    // One step name invoked twice (a loop): two children, numbered in call order.
+    expect((run.output as { repeated: number[] }).repeated).toEqual([20, 22]);
+    expect((await t.getRun(`${runId}:repeat`)).run?.input).toEqual({ n: 10 });
+    expect((await t.getRun(`${runId}:repeat-2`)).run?.input).toEqual({ n: 11 });
   });
 
   it("caps children sharing a flow-control key: they queue in QStash, none runs beside another", async () => {

@@ -230,8 +230,9 @@ describe.sequential("npm run schedules:sync through the real QStash SDK", () => 
     expect((await allSchedules()).get(jeevesId)?.destination).toBe(`${appUrl}/api/workflows/jeeves`);
     const again = await syncLocalSchedules({ env: t.dev.env, appUrl, workflows: appWorkflows });
     expect(again).toBe(first); // a restart finds them in place
-    for (const id of (await allSchedules()).keys())
-      if (id.includes("-development-")) await qstash.schedules.delete(id);
+    const off = await syncLocalSchedules({ env: t.dev.env, appUrl, workflows: [] }); // OVERTIME_DEV_SCHEDULES=off
+    expect(off).toMatch(/^schedules: 0 on the local QStash; removed \d+ no longer declared$/);
+    expect((await allSchedules()).has(jeevesId)).toBe(false);
   });
 
   it("exits non-zero with a clear message on bad arguments or environment", async () => {
