@@ -5,7 +5,8 @@ import { canonicalKey, getHeader, type HeaderMap } from "./headers";
 import { newScheduleId } from "./ids";
 import { buildMessage, isUtf8 } from "./message";
 
-const MAX_CATCH_UP_FIRINGS = 1000;
+/** Slots one clock skip may fire with "every-slot" (then the schedule skips to now). */
+const MAX_SLOTS = 1_000;
 
 export interface ScheduleRecord {
   scheduleId: string;
@@ -56,8 +57,31 @@ export function nextCronTime(raw: string, afterMs: number): number | null {
   return next ? next.getTime() : null;
 }
 
+/** `first` and every later slot up to `untilMs`, capped at MAX_SLOTS. */
+function slotsUntil(raw: string, first: number, untilMs: number): number[] {
+  const slots = [first];
+  for (let next = nextCronTime(raw, first); next !== null && next <= untilMs && slots.length < MAX_SLOTS; ) {
+    slots.push(next);
+    next = nextCronTime(raw, next);
+  }
+  return slots;
+}
+
+/** The last slot at or before `atMs`. */
+function latestCronTime(raw: string, atMs: number): number | null {
+  const { expression, timezone } = parseCron(raw);
+  const cron = new Cron(expression, { timezone: timezone ?? "UTC", mode: "5-part", paused: true });
+  return cron.previousRuns(1, new Date(atMs + 1))[0]?.getTime() ?? null;
+}
+
+/** What a clock advance does with the slots it passes over: fire the latest once, or every one in order. */
+export type CatchUp = "latest" | "every-slot";
+
 /** Schedules: persisted definitions plus a `s:<id>` due-queue member at the next firing time. */
 export class Schedules {
+  /** Set by `POST /__dev/clock/advance` for the tick that follows it. */
+  catchUp: CatchUp = "latest";
+
   constructor(private readonly engine: Engine) {}
 
   private get store() {
@@ -147,25 +171,29 @@ export class Schedules {
   }
 
   /**
-   * Publishes the firing due at `slot` (unless paused) and arms the next one. Slots passed over by a clock
-   * advance fire too, in order, as they would have in real time (capped, then the schedule skips to now).
+   * Publishes the firing due at `slot` (unless paused) and arms the next. When a clock skip passed over
+   * several slots, only the latest fires by default, as a cron daemon does for a machine that slept: a
+   * three-day skip must not start 864 runs of a five-minute schedule at once. With `catchUp` set to
+   * "every-slot" each one fires, in order, as in real time (capped).
    */
   async fire(id: string, slot: number): Promise<void> {
-    let due: number | null = slot;
-    const now = this.engine.clock.now();
-    for (let firings = 0; due !== null && due <= now; firings++) {
-      if (firings >= MAX_CATCH_UP_FIRINGS) {
-        this.engine.log(`schedule ${id}: more than ${MAX_CATCH_UP_FIRINGS} missed firings, skipping to now`);
-        due = now;
-        break;
-      }
-      const record = await this.get(id);
-      if (!record) return;
-      await this.publishFiring(record, due);
-      due = nextCronTime(record.cron, due);
-    }
     const record = await this.get(id);
-    if (record) await this.arm(record, due === null ? now : Math.max(due - 1, now));
+    if (!record) return;
+    const now = this.engine.clock.now();
+    const firing =
+      this.catchUp === "every-slot"
+        ? slotsUntil(record.cron, slot, now)
+        : [Math.max(slot, latestCronTime(record.cron, now) ?? slot)];
+    if (firing.at(-1) !== slot && this.catchUp === "latest")
+      this.engine.log(`schedule ${id}: a clock skip passed several slots; fired the latest once`);
+    for (const at of firing) {
+      const current = await this.get(id);
+      if (!current) return;
+      await this.publishFiring(current, at);
+    }
+    const next = nextCronTime(record.cron, firing.at(-1) as number);
+    const armed = await this.get(id);
+    if (armed) await this.arm(armed, next === null ? now : Math.max(next - 1, now));
   }
 
   private async publishFiring(record: ScheduleRecord, slot: number): Promise<void> {

@@ -49,12 +49,22 @@ export function devRoutes(engine: Engine, clock: VirtualClock): Route[] {
       pattern: /^\/__dev\/clock\/advance\/?$/,
       public: true,
       handler: async (ctx) => {
-        const body = parseJsonObject<{ ms: unknown; to: unknown }>(ctx);
+        const body = parseJsonObject<{ ms: unknown; to: unknown; schedules: unknown }>(ctx);
+        const catchUp = body.schedules ?? "latest";
+        if (catchUp !== "latest" && catchUp !== "every-slot")
+          throw badRequest(
+            '"schedules" must be "latest" (default: each schedule fires once) or "every-slot"',
+          );
         if (typeof body.ms === "number" && Number.isFinite(body.ms) && body.ms >= 0)
           await clock.advanceBy(body.ms);
         else if (typeof body.to === "number" && Number.isFinite(body.to)) await clock.advanceTo(body.to);
         else throw badRequest('expected JSON {"ms": number >= 0} or {"to": epochMs}');
-        await engine.scheduler.tickNow();
+        if (engine.schedules) engine.schedules.catchUp = catchUp;
+        try {
+          await engine.scheduler.tickNow();
+        } finally {
+          if (engine.schedules) engine.schedules.catchUp = "latest";
+        }
         return json(clockView());
       },
     },

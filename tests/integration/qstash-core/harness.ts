@@ -97,7 +97,8 @@ export interface Harness {
   endpoint: Receiver_;
   logs: string[];
   restart(extra?: Partial<QStashOptions>): Promise<void>;
-  advance(ms: number): Promise<void>;
+  /** Moves the virtual clock; `schedules` says what schedules do with the slots it passes over. */
+  advance(ms: number, schedules?: "latest" | "every-slot"): Promise<void>;
   pending(): Promise<{
     inFlight: number;
     dueNow: number;
@@ -128,10 +129,10 @@ export async function startHarness(extra: Partial<QStashOptions> = {}): Promise<
       await harness.qstash.close();
       harness.qstash = await startQStash({ ...options, port: harness.qstash.port, ...more });
     },
-    async advance(ms) {
+    async advance(ms, schedules) {
       const response = await fetch(`${harness.qstash.url}/__dev/clock/advance`, {
         method: "POST",
-        body: JSON.stringify({ ms }),
+        body: JSON.stringify({ ms, ...(schedules && { schedules }) }),
       });
       if (!response.ok) throw new Error(`advance failed: ${response.status}`);
     },

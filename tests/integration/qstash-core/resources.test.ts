@@ -91,12 +91,28 @@ describe("schedules", () => {
     await h.client.schedules.delete(scheduleId);
   });
 
-  it("fires every slot a clock advance passes over, in order", async () => {
+  it("fires each schedule once for a clock skip, at the latest slot it passed (like cron after a sleep)", async () => {
+    const { scheduleId } = await h.client.schedules.create({
+      destination: `${h.endpoint.url}/skip`,
+      cron: "*/5 * * * *",
+    });
+    await h.advance(3 * 86_400_000); // three days: 864 slots
+    await h.endpoint.waitFor(() => h.endpoint.on("/skip").length === 1);
+    await settle();
+    expect(h.endpoint.on("/skip")).toHaveLength(1);
+    const { lastScheduleTime, nextScheduleTime } = await h.client.schedules.get(scheduleId);
+    const { now } = (await (await fetch(`${h.qstash.url}/__dev/clock`)).json()) as { now: number };
+    expect(now - (lastScheduleTime ?? 0)).toBeLessThan(5 * 60_000); // the latest slot, not the first
+    expect(nextScheduleTime).toBeGreaterThan(now);
+    await h.client.schedules.delete(scheduleId);
+  });
+
+  it('fires every slot a clock advance passes over, in order, with "schedules": "every-slot"', async () => {
     const { scheduleId } = await h.client.schedules.create({
       destination: `${h.endpoint.url}/slots`,
       cron: "*/5 * * * *",
     });
-    await h.advance(15 * 60_000);
+    await h.advance(15 * 60_000, "every-slot");
     await h.endpoint.waitFor(() => h.endpoint.on("/slots").length === 3);
     await settle();
     expect(h.endpoint.on("/slots")).toHaveLength(3);
