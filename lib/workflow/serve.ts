@@ -73,28 +73,33 @@ function routeFunction(definition: AnyWorkflow, config: ServeConfig, workflows: 
   const { tracker } = config;
   return async (context: WorkflowContext<unknown>) => {
     const runId = context.workflowRunId;
-    // The initial payload only (the route function never sees callback envelopes); see workflow-js#191.
+    // The SDK first runs the route function on a disabled context, up to its first step, to check the
+    // request (every delivery, including a context.call callback, whose payload is the call's envelope
+    // under a made-up run id). Nothing may be recorded then: the real run comes after.
+    const dryRun = (context as { disabled?: unknown }).disabled === true;
     const parsed = definition.input.safeParse(context.requestPayload);
     if (!parsed.success) {
       const message = ValidationError.fromZod(parsed.error, "input").message;
-      tracker.failRun(definition.name, runId, { message });
+      if (!dryRun) tracker.failRun(definition.name, runId, { message });
       throw new WorkflowNonRetryableError(message);
     }
-    const observed = observeSteps(context, tracker, config.claimCheck);
+    const observed = dryRun ? context : observeSteps(context, tracker, config.claimCheck);
     const parent = { context: observed, runId, workflows, childIds: new Map<string, number>() };
     try {
       const output = await definition.handler({
         context: observed,
         input: parsed.data,
         runId,
-        log: (message) => tracker.log(runId, message),
+        log: (message) => {
+          if (!dryRun) tracker.log(runId, message);
+        },
         services: config.services,
         invoke: (stepName, workflow, input, options = {}) =>
           invokeChild(parent, { stepName, workflow, input, options }),
       });
       return definition.output ? definition.output.parse(output) : output;
     } catch (error) {
-      throw failureFor(error, definition.name, runId, tracker);
+      throw dryRun ? error : failureFor(error, definition.name, runId, tracker);
     }
   };
 }

@@ -45,9 +45,22 @@ const strict = defineWorkflow({
   },
 });
 
+/** Calls a real HTTP endpoint with context.call (the QStash stand-in's public clock). */
+const caller = defineWorkflow({
+  name: "caller",
+  input: z.object({ note: z.string() }),
+  async handler({ context }) {
+    const response = await context.call<{ now: number }>("read-clock", {
+      url: `${t.dev.env.QSTASH_URL}/__dev/clock`,
+      method: "GET",
+    });
+    return { status: response.status };
+  },
+});
+
 let t: TestStack;
 beforeAll(async () => {
-  t = await createTestStack({ workflows: [pipeline, steady, strict] });
+  t = await createTestStack({ workflows: [pipeline, steady, strict, caller] });
 });
 afterAll(async () => {
   await t?.stop();
@@ -113,6 +126,15 @@ describe("run tracking through the real SDKs", () => {
     expect(run).toMatchObject({ status: "sleeping", currentStep: "pause", label: "kept" });
     await store.apply([store.updateRun(runId, "steady", { status: "running", seq: 3 })]);
     expect((await store.getRun(runId))?.status).toBe("running");
+  });
+
+  it("records nothing for a context.call callback (the SDK's dry run sees it as a new run)", async () => {
+    const runId = await t.trigger("caller", { note: "one run only" });
+    const run = await t.waitForRun(runId);
+    expect(run).toMatchObject({ status: "succeeded", output: { status: 200 } });
+    await t.waitForIdle();
+    const { runs } = await t.overtime.store.listRuns({ workflow: "caller" });
+    expect(runs.map((r) => r.id)).toEqual([runId]);
   });
 
   it("fails a run whose payload does not match the input schema, with the field errors", async () => {
