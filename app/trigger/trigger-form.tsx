@@ -135,6 +135,7 @@ function Input({
         {...common}
         defaultValue={text}
         rows={field.kind === "json" ? 6 : 4}
+        placeholder={field.example}
         onBlur={blur}
         spellCheck={false}
       />

@@ -75,7 +75,7 @@ export function toolResultMessage(results: AgentToolResult[]): ModelMessage {
 
 function declinedText(declined: NonNullable<AgentToolResult["declined"]>): string {
   const why = declined.reason === "timeout" ? "nobody approved it in time" : "a human reviewer declined it";
-  const note = declined.note ? ` Reviewer's note: ${declined.note}` : "";
+  const note = declined.note ? ` Reviewer's note: ${declined.note.trim().replace(/([^.!?])$/, "$1.")}` : "";
   return `This tool call was not executed: ${why}.${note} Do not call it again with the same arguments.`;
 }
 

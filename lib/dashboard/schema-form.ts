@@ -20,6 +20,8 @@ export interface FormField {
   minimum?: number;
   maximum?: number;
   pattern?: string;
+  /** JSON fields: a value of the right shape, shown as the placeholder. */
+  example?: string;
 }
 
 type JsonSchema = {
@@ -36,6 +38,8 @@ type JsonSchema = {
   maximum?: number;
   pattern?: string;
   format?: string;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
 };
 
 /** Values this far from zero are zod's "any safe integer" bounds, not limits worth showing. */
@@ -64,14 +68,38 @@ function fieldFor(name: string, property: JsonSchema, required: boolean): FormFi
   if (property.maximum !== undefined && Math.abs(property.maximum) < SAFE_BOUND)
     field.maximum = property.maximum;
   if (property.pattern) field.pattern = property.pattern;
+  if (field.kind === "json") field.example = JSON.stringify(sampleOf(property, 0));
   return field;
+}
+
+/** A small value of the schema's shape (defaults and first options where given). */
+function sampleOf(schema: JsonSchema, depth: number): unknown {
+  if (schema.default !== undefined) return schema.default;
+  if (schema.const !== undefined) return schema.const;
+  if (schema.enum?.length) return schema.enum[0];
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+  if (depth > 3) return null;
+  if (type === "object" || schema.properties) {
+    const entries = Object.entries(schema.properties ?? {}).map(([name, property]) => [
+      name,
+      sampleOf(property, depth + 1),
+    ]);
+    return Object.fromEntries(entries);
+  }
+  if (type === "array") return schema.items ? [sampleOf(schema.items, depth + 1)] : [];
+  if (type === "string") return schema.format === "uri" ? "https://example.com" : "…";
+  if (type === "integer" || type === "number") return schema.minimum ?? 0;
+  if (type === "boolean") return false;
+  if (schema.anyOf?.[0]) return sampleOf(schema.anyOf[0], depth + 1);
+  return null;
 }
 
 function kindOf(property: JsonSchema): FieldKind {
   if (property.enum?.every((value) => typeof value === "string")) return "select";
   switch (property.type) {
     case "string":
-      return (property.maxLength ?? Number.POSITIVE_INFINITY) > 200 ? "textarea" : "text";
+      // Prose is what a schema lets run long; an unbounded or short string (an id, a name) is one line.
+      return (property.maxLength ?? 0) > 200 ? "textarea" : "text";
     case "integer":
       return "integer";
     case "number":

@@ -38,6 +38,14 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** 405 with the allowed methods and what to do instead (Next.js would answer an empty body). */
+export function methodNotAllowed(allowed: readonly string[], hint: string): Response {
+  return Response.json(
+    { error: { code: "method_not_allowed", message: `Use ${allowed.join(" or ")}. ${hint}` } },
+    { status: 405, headers: { allow: allowed.join(", ") } },
+  );
+}
+
 export class NotFoundError extends HttpError {
   constructor(message: string) {
     super(404, "not_found", message);
@@ -59,7 +67,11 @@ export class RateLimitedError extends HttpError {
 }
 
 export function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message }));
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    // zod 4 opens its default messages with "Invalid input: ", which the summary already says.
+    message: issue.message.replace(/^Invalid input: /, ""),
+  }));
 }
 
 /** Turns any thrown value into a JSON response; unknown errors become a 500 without internals. */

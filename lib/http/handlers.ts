@@ -7,6 +7,7 @@ import { retryRun } from "../runs/retry";
 import { InvalidCursorError, type RunRecord, type StepRecord } from "../runs/store";
 import { readRunTasks } from "../runs/tasks";
 import { authenticate } from "../trigger/auth";
+import { unknownWorkflowMessage } from "../workflow/registry";
 import { type AiRouteHandlers, createAiRouteHandlers, runDetails } from "./ai-handlers";
 import { NotFoundError, respond, ValidationError } from "./errors";
 
@@ -57,7 +58,8 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         const rawBody = await request.text();
         const callerId = caller(request, rawBody);
         await overtime.limitCaller(callerId);
-        if (!overtime.registry.get(workflow)) throw new NotFoundError(`No workflow named "${workflow}".`);
+        if (!overtime.registry.get(workflow))
+          throw new NotFoundError(unknownWorkflowMessage(overtime.registry, workflow));
         const { runId, deduplicated } = await overtime.start({
           workflow,
           input: parseJson(rawBody),

@@ -91,7 +91,7 @@ function streamDrafts(a: StreamAnalysis, unit: string): Draft[] {
     drafts.push({
       kind: "anomalies",
       streams: [a.stream],
-      title: `${a.stream}: ${a.anomalies.total} points with |z| ≥ 3, the largest ${largest.value}${unit} on ${day(largest.at)} (z ${round(largest.z)}), ${span}`,
+      title: `${a.stream}: ${a.anomalies.total} ${a.anomalies.total === 1 ? "point" : "points"} with |z| ≥ 3, the largest ${largest.value}${unit} on ${day(largest.at)} (z ${round(largest.z)}), ${span}`,
       figures: {
         total: a.anomalies.total,
         largestAt: largest.at,

@@ -2,7 +2,7 @@ import type { Receiver } from "@upstash/qstash";
 import { HttpError, ValidationError } from "../http/errors";
 import { SOURCE_HEADER } from "../runs/tracking";
 import type { StartedRun, StartOptions } from "../trigger/start";
-import type { Registry } from "../workflow/registry";
+import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
 
 export interface FiringDeps {
   registry: Registry;
@@ -44,7 +44,7 @@ async function startFromFiring(request: Request, deps: FiringDeps): Promise<Resp
     return Response.json({ error: "invalid QStash signature" }, { status: 401 });
   }
   const workflow = decodeURIComponent(new URL(request.url).pathname.split("/").pop() ?? "");
-  if (!deps.registry.get(workflow)) return nonRetryable(`No workflow named "${workflow}" to start.`);
+  if (!deps.registry.get(workflow)) return nonRetryable(unknownWorkflowMessage(deps.registry, workflow));
   let input: unknown;
   try {
     input = JSON.parse(body);

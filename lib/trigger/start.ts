@@ -3,7 +3,7 @@ import type { Client as WorkflowClient } from "@upstash/workflow";
 import { HttpError, NotFoundError, ValidationError } from "../http/errors";
 import type { RunStore, TriggerSource } from "../runs/store";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
-import type { Registry } from "../workflow/registry";
+import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
 
 export const IDEMPOTENCY_TTL_SECONDS = 86_400;
 const RUN_ID = /^[^\s/?#%]{1,200}$/;
@@ -38,7 +38,7 @@ export interface StartedRun {
 /** Validates input, records the queued run and publishes it to QStash; never runs a step itself. */
 export async function startRun(deps: StartDeps, options: StartOptions): Promise<StartedRun> {
   const definition = deps.registry.get(options.workflow);
-  if (!definition) throw new NotFoundError(`No workflow named "${options.workflow}".`);
+  if (!definition) throw new NotFoundError(unknownWorkflowMessage(deps.registry, options.workflow));
   const parsed = definition.input.safeParse(options.input);
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, "input");
 

@@ -13,6 +13,12 @@ export interface Registry {
   names(): string[];
 }
 
+/** What to say about a workflow name the registry does not have: the names it does have. */
+export function unknownWorkflowMessage(registry: Registry, name: string): string {
+  const names = registry.names();
+  return `No workflow named "${name}". ${names.length > 0 ? `Workflows: ${names.join(", ")}.` : "No workflows are registered."}`;
+}
+
 /** The one list of workflows the app serves; everything else (routes, trigger, schedules) derives from it. */
 export function createRegistry(definitions: readonly AnyWorkflow[]): Registry {
   const byName = new Map<string, AnyWorkflow>();

@@ -92,6 +92,26 @@ describe("access in production mode", () => {
     });
     expect(response.status).toBe(202);
   });
+
+  it("says what to do instead: GET on a trigger URL, an unknown workflow", async () => {
+    const get = await fetch(`${dashboard.url}/api/trigger/hello`, {
+      headers: { authorization: `Bearer ${DASHBOARD_TOKEN}` }, // only POST skips the dashboard's own auth
+    });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect(((await get.json()) as { error: { message: string } }).error.message).toContain(
+      "POST a JSON input",
+    );
+    const unknown = await fetch(`${dashboard.url}/api/trigger/nope`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TRIGGER_SECRET}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).toContain(
+      "Workflows: hello",
+    );
+  });
 });
 
 describe("trigger, watch, inspect", () => {
@@ -234,6 +254,12 @@ describe("trigger, watch, inspect", () => {
       expect(response?.status()).toBe(200);
       await page.screenshot({ path: screenshotPath(name), fullPage: true });
     }
+  });
+
+  it("says so for a run that does not exist", async () => {
+    // The status stays 200: the page streams behind its loading state before the run is looked up.
+    await page.goto("/runs/wfr_does-not-exist");
+    await page.locator("text=Run not found.").waitFor();
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { ConfigurationProblem, EmptyState } from "@/app/_components/states";
+import { notFound } from "next/navigation";
+import { ConfigurationProblem } from "@/app/_components/states";
 import { loadOvertime } from "@/app/_lib/server";
 import { runView } from "@/lib/http/handlers";
 import { RunLive } from "./run-live";
@@ -20,21 +20,7 @@ export default async function RunPage({ params }: Params) {
   if (!loaded.ok) return <ConfigurationProblem error={loaded.problem} />;
   const { store } = loaded.overtime;
   const [run, steps] = await Promise.all([store.getRun(runId), store.getSteps(runId)]);
-  if (!run) {
-    return (
-      <section>
-        <p className="crumbs">
-          <Link href="/">Runs</Link> /
-        </p>
-        <EmptyState title="Run not found.">
-          <p>
-            No run with id <code>{runId}</code>. Runs are kept for the retention period (
-            <code>OVERTIME_RETENTION_DAYS</code>), then removed.
-          </p>
-        </EmptyState>
-      </section>
-    );
-  }
+  if (!run) notFound(); // answers 404 with ./not-found.tsx
   const details = (await runView(loaded.overtime, run, steps)) as RunView;
   return <RunLive initial={details} renderedAt={Date.now()} />;
 }

@@ -61,7 +61,9 @@ export function Timeline({ run, steps, now }: Props) {
                 aria-expanded={expanded}
                 onClick={() => setOpen(expanded ? undefined : step.name)}
               >
-                <span className="step-name">{step.name}</span>
+                <span className="step-name" title={step.name}>
+                  {step.name}
+                </span>
                 <span className="track" aria-hidden>
                   <span className="bar" style={{ left: `${Math.min(left, 99.4)}%`, width: `${width}%` }} />
                 </span>

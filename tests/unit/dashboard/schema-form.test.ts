@@ -26,6 +26,18 @@ describe("formFieldsFor", () => {
     expect(fields[2]).toMatchObject({ options: ["fast", "careful"], defaultValue: "fast" });
   });
 
+  it("keeps ids on one line, gives long prose a text area and JSON fields an example of their shape", () => {
+    const fields = formFieldsFor(
+      z.object({
+        userId: z.string(),
+        question: z.string().max(2_000),
+        sources: z.array(z.object({ url: z.url(), agent: z.string().default("web") })),
+      }),
+    );
+    expect(fields.map((field) => field.kind)).toEqual(["text", "textarea", "json"]);
+    expect(fields[2]?.example).toBe('[{"url":"https://example.com","agent":"web"}]');
+  });
+
   it("falls back to one JSON field for a non-object input", () => {
     expect(formFieldsFor(z.array(z.number()))).toEqual([expect.objectContaining({ name: "", kind: "json" })]);
   });
