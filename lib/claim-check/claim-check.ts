@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Redis } from "@upstash/redis";
 
@@ -53,12 +54,15 @@ export class ClaimCheck {
   }
 
   /** Stores `value` if it is large and returns its ticket; small values come back unchanged. */
-  async checkIn(runId: string, stepName: string, value: unknown): Promise<unknown> {
+  async checkIn(runId: string, value: unknown): Promise<unknown> {
     if (value === undefined) return value;
     const json = JSON.stringify(value);
     const bytes = Buffer.byteLength(json);
     if (bytes <= this.thresholdBytes) return value;
-    const key = `${this.options.prefix}:${encodeURIComponent(runId)}:${encodeURIComponent(stepName)}`;
+    // Keyed by content, not by step name: a name used again (a polling loop) must not overwrite the
+    // value an earlier occurrence's ticket stands for, or its replay would see the latest result.
+    const digest = createHash("sha256").update(json).digest("base64url").slice(0, 32);
+    const key = `${this.options.prefix}:${encodeURIComponent(runId)}:${digest}`;
     const stored = gzipSync(json).toString("base64");
     await this.options.redis.set(key, stored, { ex: this.options.ttlSeconds });
     this.options.onCommands?.(runId, 1);

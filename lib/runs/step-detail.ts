@@ -25,14 +25,17 @@ export async function readStepDetail(overtime: Overtime, runId: string, step: st
   const { runs } = await overtime.client.logs({ filter: { workflowRunId: runId } });
   const run = runs.find((candidate) => candidate.workflowRunId === runId);
   const groups = run?.steps ?? [];
-  const finished = groups
+  const done = groups
     .filter((group) => group.type !== "next")
     .flatMap((group) => group.steps as StepLog[])
-    .find((log) => log.stepName === step && log.out !== undefined);
+    .filter((log) => log.out !== undefined)
+    .sort((a, b) => (a.stepId ?? 0) - (b.stepId ?? 0));
+  const { name, nth } = parseRecordName(step, done);
+  const finished = done.filter((log) => log.stepName === name)[nth - 1];
   const errors = groups
     .filter((group) => group.type === "next")
     .flatMap((group) => group.steps)
-    .filter((pending) => pending.stepName === step || pending.stepName === undefined)
+    .filter((pending) => pending.stepName === name || pending.stepName === undefined)
     .flatMap((pending) => pending.errors ?? [])
     .map((error) => ({ at: error.time, status: error.status, message: error.body || error.error }));
   if (!finished) return { step, finished: false, errors };
@@ -44,6 +47,13 @@ export async function readStepDetail(overtime: Overtime, runId: string, step: st
     outputBytes: new TextEncoder().encode(JSON.stringify(output) ?? "").length,
     errors,
   };
+}
+
+/** `poll#3` is the third call of a step named `poll` (see RunTracker); a real name with a `#` wins. */
+function parseRecordName(step: string, logs: StepLog[]): { name: string; nth: number } {
+  const match = /^(.*)#(\d+)$/.exec(step);
+  if (!match || logs.some((log) => log.stepName === step)) return { name: step, nth: 1 };
+  return { name: match[1] as string, nth: Number(match[2]) };
 }
 
 /** QStash hands step results back as the JSON text the SDK stored. */

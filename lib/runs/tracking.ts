@@ -23,6 +23,8 @@ class Invocation {
   extraCommands = 0;
   /** Step calls the workflow made so far (replayed ones included): the position of the step running now. */
   stepCalls = 0;
+  /** Calls so far per step name: a name used again (a loop) is recorded as `name#2`, `name#3`, … */
+  readonly nameUses = new Map<string, number>();
   /** The pipeline sent last; the next one goes out after it, and the response waits for it. */
   sending: Promise<void> = Promise.resolve();
 }
@@ -91,6 +93,7 @@ export class RunTracker {
     const invocation = this.storage.getStore();
     if (!invocation) return;
     invocation.stepCalls++;
+    invocation.nameUses.set(name, (invocation.nameUses.get(name) ?? 0) + 1);
     invocation.stepKinds.set(name, kind);
   }
 
@@ -168,18 +171,19 @@ export class RunTracker {
     const kind = this.storage.getStore()?.stepKinds.get(stepName) ?? { type: "run" };
     const attempt = context.retried + 1;
     const status = kind.type === "sleep" ? "sleeping" : kind.type === "wait" ? "waiting" : "running";
+    const step = this.recordName(stepName);
     this.queue(
-      this.store.stepStarted(runId, { name: stepName, type: kind.type, attempt, detail: kind.detail }),
+      this.store.stepStarted(runId, { name: step, type: kind.type, attempt, detail: kind.detail }),
       this.store.updateRun(runId, workflow, {
         status,
         seq: this.seq(),
         set: {
-          currentStep: stepName,
+          currentStep: step,
           sleepingUntil: kind.detail?.sleepingUntil,
           waitingFor: kind.detail?.waitingFor,
         },
       }),
-      this.store.emit(runId, "step.started", { step: stepName, type: kind.type, attempt, ...kind.detail }),
+      this.store.emit(runId, "step.started", { step, type: kind.type, attempt, ...kind.detail }),
     );
     this.flush();
   }
@@ -195,7 +199,10 @@ export class RunTracker {
     const usage = (invocation?.usageReaders.get(stepName) ?? this.readUsage)?.(result);
     const claimedBytes = isClaimTicket(result) ? result["overtime:claim"].bytes : undefined;
     this.queue(
-      this.store.stepFinished(context.workflowRunId, stepName, result, { usage, claimedBytes }),
+      this.store.stepFinished(context.workflowRunId, this.recordName(stepName), result, {
+        usage,
+        claimedBytes,
+      }),
       this.store.updateRun(context.workflowRunId, workflow, { status: "running", seq: this.seq() }),
     );
   }
@@ -215,7 +222,7 @@ export class RunTracker {
     if (!runId || error instanceof TrackingError) return;
     this.bindRun(runId);
     const step = (error as { errorStepName?: unknown }).errorStepName;
-    const stepName = typeof step === "string" ? step : undefined;
+    const stepName = typeof step === "string" ? this.recordName(step) : undefined;
     const runError: RunError = { message: error.message, ...(stepName && { step: stepName }) };
     this.queue(
       ...(stepName ? [this.store.stepFailed(runId, stepName, error.message)] : []),
@@ -232,6 +239,16 @@ export class RunTracker {
     }
     // Outside a wrapped endpoint (e.g. the middleware used on its own): write right away.
     this.store.apply(ops).catch(reportTrackingFailure);
+  }
+
+  /**
+   * The name a step is recorded under: its own, or `name#n` for the n-th call of a name used again in
+   * the run (a polling loop), so each call keeps its own record. Replays call steps in the same order,
+   * so every invocation gives a call the same n.
+   */
+  private recordName(stepName: string): string {
+    const uses = this.storage.getStore()?.nameUses.get(stepName) ?? 1;
+    return uses > 1 ? `${stepName}#${uses}` : stepName;
   }
 
   /** Remembers which run the current invocation serves, so its pipelines count their commands. */

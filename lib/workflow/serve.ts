@@ -220,7 +220,7 @@ function observeSteps<T>(
         return (stepName: string, step: () => unknown) => {
           parallel.note(stepName);
           if (!claimCheck) return value.apply(target, [stepName, step]);
-          const checked = async () => claimCheck.checkIn(runId, stepName, await step());
+          const checked = async () => claimCheck.checkIn(runId, await step());
           return value
             .apply(target, [stepName, checked])
             .then((result: unknown) => claimCheck.resolve(runId, result));

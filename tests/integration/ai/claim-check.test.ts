@@ -20,9 +20,23 @@ const bulk = defineWorkflow({
   },
 });
 
+/** A polling loop: one step name, a different large result each time. */
+const poller = defineWorkflow({
+  name: "poller",
+  input: z.object({ rounds: z.number().int() }),
+  async handler({ context, input }) {
+    const seen: string[] = [];
+    for (let round = 1; round <= input.rounds; round++) {
+      const page = await context.run("poll", () => `${round}:${incompressibleText(`poll-${round}`, 50_000)}`);
+      seen.push(page.slice(0, page.indexOf(":")));
+    }
+    return { seen };
+  },
+});
+
 let t: TestStack;
 beforeAll(async () => {
-  t = await createTestStack({ workflows: [bulk], qstashMaxMessageBytes: 1_000_000 });
+  t = await createTestStack({ workflows: [bulk, poller], qstashMaxMessageBytes: 1_000_000 });
 });
 afterAll(async () => {
   await t?.stop();
@@ -51,5 +65,12 @@ describe("claim check", () => {
     expect((await t.waitForRun(runId)).status).toBe("succeeded");
     const { steps } = await t.getRun(runId);
     expect(steps.filter((s) => s.claimed)).toHaveLength(0);
+  });
+
+  it("gives each result of a step name used again (a loop) back on replay, not the latest one", async () => {
+    const runId = await t.trigger("poller", { rounds: 3 });
+    const run = await t.waitForRun(runId, { timeoutMs: 30_000 });
+    expect(run.status).toBe("succeeded");
+    expect(run.output).toEqual({ seen: ["1", "2", "3"] });
   });
 });

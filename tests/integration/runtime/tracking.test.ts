@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestStack, type TestStack } from "@/dev/testing";
+import { createDashboardHandlers } from "@/lib/http/dashboard";
 import { defineWorkflow } from "@/lib/workflow/define";
 
 const attempts = new Map<string, number>();
@@ -58,9 +59,20 @@ const caller = defineWorkflow({
   },
 });
 
+/** A polling loop: one step name, called three times. */
+const poller = defineWorkflow({
+  name: "poller",
+  input: z.object({}),
+  async handler({ context }) {
+    const seen: number[] = [];
+    for (let round = 1; round <= 3; round++) seen.push(await context.run("poll", () => round * 10));
+    return { seen };
+  },
+});
+
 let t: TestStack;
 beforeAll(async () => {
-  t = await createTestStack({ workflows: [pipeline, steady, strict, caller] });
+  t = await createTestStack({ workflows: [pipeline, steady, strict, caller, poller] });
 });
 afterAll(async () => {
   await t?.stop();
@@ -135,6 +147,24 @@ describe("run tracking through the real SDKs", () => {
     await t.waitForIdle();
     const { runs } = await t.overtime.store.listRuns({ workflow: "caller" });
     expect(runs.map((r) => r.id)).toEqual([runId]);
+  });
+
+  it("records each call of a step name used again (a loop) as its own step: poll, poll#2, poll#3", async () => {
+    const runId = await t.trigger("poller", {});
+    const run = await t.waitForRun(runId);
+    expect(run.output).toEqual({ seen: [10, 20, 30] });
+    const { steps } = await t.getRun(runId);
+    expect(steps.map((s) => [s.name, s.outcome])).toEqual([
+      ["poll", "succeeded"],
+      ["poll#2", "succeeded"],
+      ["poll#3", "succeeded"],
+    ]);
+    const detail = await createDashboardHandlers(t.overtime).stepDetail(
+      new Request("http://x"),
+      runId,
+      "poll#2",
+    );
+    expect(await detail.json()).toMatchObject({ step: "poll#2", finished: true, output: 20 });
   });
 
   it("fails a run whose payload does not match the input schema, with the field errors", async () => {
