@@ -35,17 +35,25 @@ export function toolsForModel(tools: ToolSet): ToolSet {
 }
 
 /**
- * Runs one turn's tool calls. Calls that need approval wait for it first (one after another; a decision
- * that arrives early is kept by QStash's lookback). Then every call is its own step, in parallel; a
- * declined call still gets a step, which records the outcome and tells the model.
+ * Runs one turn's tool calls. Every call that needs approval is put up for review at once (parallel
+ * steps), so a reviewer sees them all together and may decide in any order; the run then takes the
+ * decisions call by call (one decided early is kept by QStash's lookback), each with its own deadline.
+ * Then every call is its own step, in parallel; a declined call still gets a step, which records the
+ * outcome and tells the model.
  */
 export async function runToolCalls(turn: ToolTurn): Promise<AgentToolResult[]> {
-  const verdicts = new Map<string, Verdict>();
+  const asking: Array<{ call: AgentToolCall; index: number }> = [];
   for (const [index, call] of turn.calls.entries()) {
     const tool = turn.tools[call.toolName];
-    if (tool && (await needsApproval(tool, call, turn.messages))) {
-      verdicts.set(call.toolCallId, await awaitApproval(turn, call, index + 1));
-    }
+    if (tool && (await needsApproval(tool, call, turn.messages))) asking.push({ call, index: index + 1 });
+  }
+  const requests = await Promise.all(asking.map(({ call, index }) => requestApproval(turn, call, index)));
+  const verdicts = new Map<string, Verdict>();
+  for (const [position, { call, index }] of asking.entries()) {
+    verdicts.set(
+      call.toolCallId,
+      await awaitDecision(turn, call, index, requests[position] as ApprovalRecord),
+    );
   }
   return Promise.all(
     turn.calls.map((call, index) =>
@@ -88,9 +96,10 @@ async function needsApproval(tool: ToolSet[string], call: AgentToolCall, message
   );
 }
 
-async function awaitApproval(turn: ToolTurn, call: AgentToolCall, index: number): Promise<Verdict> {
+/** Records that a call waits for a human (the dashboard and the run API list it from now on). */
+function requestApproval(turn: ToolTurn, call: AgentToolCall, index: number): Promise<ApprovalRecord> {
   const { context, runId, services } = turn;
-  await context.run(turn.names.approvalRequest(turn.turn, call.toolName, index), async () => {
+  return context.run(turn.names.approvalRequest(turn.turn, call.toolName, index), async () => {
     const now = Date.now();
     const record: ApprovalRecord = {
       toolCallId: call.toolCallId,
@@ -105,10 +114,21 @@ async function awaitApproval(turn: ToolTurn, call: AgentToolCall, index: number)
     services.tracker.queueWrite(...services.approvals.request(runId, record));
     return record;
   });
-  const { eventData, timeout } = await context.waitForEvent<ApprovalEvent>(
+}
+
+/** Waits for the decision on one call until its own deadline (requested together, decided in any order). */
+async function awaitDecision(
+  turn: ToolTurn,
+  call: AgentToolCall,
+  index: number,
+  request: ApprovalRecord,
+): Promise<Verdict> {
+  // Only the first wait is scheduled with this value; a replay reads the recorded outcome.
+  const secondsLeft = Math.max(1, Math.ceil((request.expiresAt - Date.now()) / 1_000));
+  const { eventData, timeout } = await turn.context.waitForEvent<ApprovalEvent>(
     turn.names.approvalWait(turn.turn, call.toolName, index),
-    approvalEventId(runId, call.toolCallId),
-    { timeout: turn.approvalTimeoutSeconds },
+    approvalEventId(turn.runId, call.toolCallId),
+    { timeout: Math.min(secondsLeft, turn.approvalTimeoutSeconds) },
   );
   if (timeout || !eventData) return { approved: false, reason: "timeout" };
   if (eventData.approved) return { approved: true };

@@ -32,9 +32,34 @@ const cleanup = defineWorkflow({
   },
 });
 
+/** Two calls in one turn, both needing a human. */
+const twoKeys = defineWorkflow({
+  name: "two-keys",
+  input: z.object({}),
+  async handler(run) {
+    const guarded = (name: string) =>
+      tool({
+        description: `${name} the production database`,
+        inputSchema: z.object({}),
+        needsApproval: true,
+        execute: async () => {
+          recordEffect(run.runId, name);
+          return { done: name };
+        },
+      });
+    return runAgent(run, {
+      name: "dba",
+      model: model(),
+      prompt: "dev-model: call backup, migrate\ndev-model: reply",
+      tools: { backup: guarded("backup"), migrate: guarded("migrate") },
+      approvalTimeoutSeconds: 3_600,
+    });
+  },
+});
+
 let t: TestStack;
 beforeAll(async () => {
-  t = await createTestStack({ workflows: [cleanup] });
+  t = await createTestStack({ workflows: [cleanup, twoKeys] });
   useProvider(t.openai);
 });
 afterAll(async () => {
@@ -120,5 +145,19 @@ describe("approvals", () => {
     await t.waitForRun(runId);
     expect((await decide(runId, "call_nope", { approved: true })).status).toBe(404);
     expect((await decide(runId, "call_nope", { approved: "yes" })).status).toBe(400);
+  });
+
+  it("puts every call of a turn up for review at once; decisions may come in any order", async () => {
+    const runId = await t.trigger("two-keys", {});
+    await t.waitForRun(runId, { status: "waiting" });
+    const { pendingApprovals, approvals } = await getRun(runId);
+    expect(approvals.map((a) => a.toolName).sort()).toEqual(["backup", "migrate"]);
+    expect(pendingApprovals).toHaveLength(2);
+    const byTool = new Map(approvals.map((a) => [a.toolName, a.toolCallId]));
+    expect((await decide(runId, byTool.get("migrate") as string, { approved: true })).status).toBe(200);
+    expect((await decide(runId, byTool.get("backup") as string, { approved: true })).status).toBe(200);
+    const run = await t.waitForRun(runId);
+    expect(run.status).toBe("succeeded");
+    expect([...(sideEffects.get(runId) ?? [])].sort()).toEqual(["backup", "migrate"]);
   });
 });
