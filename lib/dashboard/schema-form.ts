@@ -88,7 +88,8 @@ function sampleOf(schema: JsonSchema, depth: number): unknown {
   }
   if (type === "array") return schema.items ? [sampleOf(schema.items, depth + 1)] : [];
   if (type === "string") return schema.format === "uri" ? "https://example.com" : "…";
-  if (type === "integer" || type === "number") return schema.minimum ?? 0;
+  if (type === "integer" || type === "number")
+    return schema.minimum !== undefined && Math.abs(schema.minimum) < SAFE_BOUND ? schema.minimum : 0;
   if (type === "boolean") return false;
   if (schema.anyOf?.[0]) return sampleOf(schema.anyOf[0], depth + 1);
   return null;

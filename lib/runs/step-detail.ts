@@ -25,13 +25,13 @@ export async function readStepDetail(overtime: Overtime, runId: string, step: st
   const { runs } = await overtime.client.logs({ filter: { workflowRunId: runId } });
   const run = runs.find((candidate) => candidate.workflowRunId === runId);
   const groups = run?.steps ?? [];
-  const done = groups
+  const recorded = groups
     .filter((group) => group.type !== "next")
     .flatMap((group) => group.steps as StepLog[])
-    .filter((log) => log.out !== undefined)
     .sort((a, b) => (a.stepId ?? 0) - (b.stepId ?? 0));
-  const { name, nth } = parseRecordName(step, done);
-  const finished = done.filter((log) => log.stepName === name)[nth - 1];
+  const { name, nth } = parseRecordName(step, recorded);
+  const nthCall = recorded.filter((log) => log.stepName === name)[nth - 1];
+  const finished = nthCall?.out !== undefined ? nthCall : undefined;
   const errors = groups
     .filter((group) => group.type === "next")
     .flatMap((group) => group.steps)

@@ -171,7 +171,7 @@ export class RunTracker {
     const kind = this.storage.getStore()?.stepKinds.get(stepName) ?? { type: "run" };
     const attempt = context.retried + 1;
     const status = kind.type === "sleep" ? "sleeping" : kind.type === "wait" ? "waiting" : "running";
-    const step = this.recordName(stepName);
+    const step = this.recordedName(stepName);
     this.queue(
       this.store.stepStarted(runId, { name: step, type: kind.type, attempt, detail: kind.detail }),
       this.store.updateRun(runId, workflow, {
@@ -199,7 +199,7 @@ export class RunTracker {
     const usage = (invocation?.usageReaders.get(stepName) ?? this.readUsage)?.(result);
     const claimedBytes = isClaimTicket(result) ? result["overtime:claim"].bytes : undefined;
     this.queue(
-      this.store.stepFinished(context.workflowRunId, this.recordName(stepName), result, {
+      this.store.stepFinished(context.workflowRunId, this.recordedName(stepName), result, {
         usage,
         claimedBytes,
       }),
@@ -222,7 +222,7 @@ export class RunTracker {
     if (!runId || error instanceof TrackingError) return;
     this.bindRun(runId);
     const step = (error as { errorStepName?: unknown }).errorStepName;
-    const stepName = typeof step === "string" ? this.recordName(step) : undefined;
+    const stepName = typeof step === "string" ? this.recordedName(step) : undefined;
     const runError: RunError = { message: error.message, ...(stepName && { step: stepName }) };
     this.queue(
       ...(stepName ? [this.store.stepFailed(runId, stepName, error.message)] : []),
@@ -244,10 +244,13 @@ export class RunTracker {
   /**
    * The name a step is recorded under: its own, or `name#n` for the n-th call of a name used again in
    * the run (a polling loop), so each call keeps its own record. Replays call steps in the same order,
-   * so every invocation gives a call the same n.
+   * so every invocation gives a call the same n. Members of a parallel group keep their plain name:
+   * the SDK reports them after the whole group was called, when the count no longer tells them apart.
    */
-  private recordName(stepName: string): string {
-    const uses = this.storage.getStore()?.nameUses.get(stepName) ?? 1;
+  recordedName(stepName: string): string {
+    const invocation = this.storage.getStore();
+    if (invocation?.stepKinds.get(stepName)?.detail?.parallel) return stepName;
+    const uses = invocation?.nameUses.get(stepName) ?? 1;
     return uses > 1 ? `${stepName}#${uses}` : stepName;
   }
 

@@ -174,14 +174,17 @@ function nextChildRunId(parent: { runId: string; childIds: Map<string, number> }
 function failureFor(error: unknown, workflow: string, runId: string, tracker: RunTracker): unknown {
   const incompatible = incompatibleStep(error);
   if (incompatible) {
-    const message =
-      `The workflow's code changed under this run: step "${incompatible.expected}" already ran, ` +
-      `but the current code has "${incompatible.found}" there. Restart the run on the current code.`;
+    const what =
+      incompatible.expected === "?"
+        ? incompatible.found
+        : `step "${incompatible.expected}" already ran, but the current code has "${incompatible.found}" there`;
+    const message = `The workflow's code changed under this run: ${what}. Restart the run on the current code.`;
     tracker.failRun(workflow, runId, { message, step: incompatible.found }, { incompatible });
     return new WorkflowNonRetryableError(message);
   }
   if (error instanceof WorkflowNonRetryableError) {
-    const step = (error as { errorStepName?: string }).errorStepName;
+    const raw = (error as { errorStepName?: string }).errorStepName;
+    const step = raw && tracker.recordedName(raw);
     tracker.failRun(workflow, runId, { message: error.message, ...(step && { step }) });
   }
   return error;
@@ -194,7 +197,9 @@ export function incompatibleStep(error: unknown): IncompatibleStep | undefined {
   if (!(error instanceof WorkflowError)) return undefined;
   const match = INCOMPATIBLE.exec(error.message);
   if (match) return { expected: match[2] as string, found: match[1] as string };
-  if (error.message.startsWith("Incompatible step")) return { expected: "?", found: error.message };
+  // Parallel groups that changed shape ("Incompatible steps detected…", "Incompatible number of parallel steps…").
+  if (/^Incompatible (step|number of parallel steps)/.test(error.message))
+    return { expected: "?", found: error.message };
   return undefined;
 }
 

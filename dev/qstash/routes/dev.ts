@@ -55,12 +55,16 @@ export function devRoutes(engine: Engine, clock: VirtualClock): Route[] {
           throw badRequest(
             '"schedules" must be "latest" (default: each schedule fires once) or "every-slot"',
           );
-        if (typeof body.ms === "number" && Number.isFinite(body.ms) && body.ms >= 0)
-          await clock.advanceBy(body.ms);
-        else if (typeof body.to === "number" && Number.isFinite(body.to)) await clock.advanceTo(body.to);
-        else throw badRequest('expected JSON {"ms": number >= 0} or {"to": epochMs}');
+        const ms =
+          typeof body.ms === "number" && Number.isFinite(body.ms) && body.ms >= 0 ? body.ms : undefined;
+        const to = typeof body.to === "number" && Number.isFinite(body.to) ? body.to : undefined;
+        if (ms === undefined && to === undefined)
+          throw badRequest('expected JSON {"ms": number >= 0} or {"to": epochMs}');
+        // Set before the clock moves: a timer tick may run as soon as it has.
         if (engine.schedules) engine.schedules.catchUp = catchUp;
         try {
+          if (ms !== undefined) await clock.advanceBy(ms);
+          else await clock.advanceTo(to as number);
           await engine.scheduler.tickNow();
         } finally {
           if (engine.schedules) engine.schedules.catchUp = "latest";

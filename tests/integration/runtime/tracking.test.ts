@@ -66,7 +66,9 @@ const poller = defineWorkflow({
   async handler({ context }) {
     const seen: number[] = [];
     for (let round = 1; round <= 3; round++) seen.push(await context.run("poll", () => round * 10));
-    return { seen };
+    // One name twice in a parallel group: recorded under the plain name, as the SDK reports them together.
+    const fanned = await Promise.all([context.run("fan", () => 1), context.run("fan", () => 2)]);
+    return { seen, fanned };
   },
 });
 
@@ -152,12 +154,13 @@ describe("run tracking through the real SDKs", () => {
   it("records each call of a step name used again (a loop) as its own step: poll, poll#2, poll#3", async () => {
     const runId = await t.trigger("poller", {});
     const run = await t.waitForRun(runId);
-    expect(run.output).toEqual({ seen: [10, 20, 30] });
+    expect(run.output).toEqual({ seen: [10, 20, 30], fanned: [1, 2] });
     const { steps } = await t.getRun(runId);
     expect(steps.map((s) => [s.name, s.outcome])).toEqual([
       ["poll", "succeeded"],
       ["poll#2", "succeeded"],
       ["poll#3", "succeeded"],
+      ["fan", "succeeded"],
     ]);
     const detail = await createDashboardHandlers(t.overtime).stepDetail(
       new Request("http://x"),

@@ -66,6 +66,17 @@ describe("incompatibleStep", () => {
     expect(incompatibleStep(error)).toEqual({ expected: "old", found: "new" });
     expect(incompatibleStep(new Error("Incompatible step name"))).toBeUndefined();
   });
+
+  it("recognizes a parallel group that changed shape, but not a protocol mismatch", () => {
+    const parallel = new WorkflowError(
+      "Incompatible number of parallel steps when call state was 'partial'. Expected 2, got 1 from the request.",
+    );
+    expect(incompatibleStep(parallel)).toMatchObject({ expected: "?" });
+    const protocol = new WorkflowError(
+      "Incompatible workflow sdk protocol version. Expected 1, got 2 from the request.",
+    );
+    expect(incompatibleStep(protocol)).toBeUndefined();
+  });
 });
 
 describe("Keys", () => {
