@@ -42,13 +42,15 @@ describe.sequential("schedules", () => {
     const before = await stack.stats();
     // (the virtual clock also moves with real time, so stop a few seconds short of each firing)
     await stack.advanceTo(next - 10_000);
-    expect(ticksFrom("every-5")).toBe(0);
+    // Created less than 20 s before a five-minute boundary, that first slot was skipped over: it fired.
+    const early = ticksFrom("every-5");
+    expect(early).toBeLessThanOrEqual(1);
 
     for (let firing = 1; firing <= 3; firing++) {
       await stack.advanceTo(next);
-      expect(ticksFrom("every-5")).toBe(firing);
+      expect(ticksFrom("every-5")).toBe(early + firing);
       await stack.advanceTo(next + 290_000);
-      expect(ticksFrom("every-5")).toBe(firing);
+      expect(ticksFrom("every-5")).toBe(early + firing);
       next += 300_000;
     }
 
@@ -59,15 +61,15 @@ describe.sequential("schedules", () => {
         (r) =>
           r.headers.get("upstash-schedule-id") === scheduleId && !r.headers.get("upstash-workflow-runid"),
       );
-    expect(firings).toHaveLength(3);
-    expect((await stack.statsSince(before))["byKind.schedule"]).toBe(3);
+    expect(firings).toHaveLength(early + 3);
+    expect((await stack.statsSince(before))["byKind.schedule"]).toBe(early + 3);
     const runIds = new Set(ticks.filter((t) => t.from === "every-5").map((t) => t.runId));
-    expect(runIds.size).toBe(3);
+    expect(runIds.size).toBe(early + 3);
     for (const runId of runIds) expect(await stack.runState(runId)).toBe("RUN_SUCCESS");
 
     await stack.qstashClient.schedules.delete(scheduleId);
     await stack.advance(30 * 60_000);
-    expect(ticksFrom("every-5")).toBe(3);
+    expect(ticksFrom("every-5")).toBe(early + 3);
   });
 
   it("honours a CRON_TZ= prefix", async () => {
