@@ -132,12 +132,7 @@ class Agent {
     let held: Held | undefined;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_TURN; attempt++) {
       held = await reserveBudget(budget, estimate + this.debt, counters, held);
-      const outcome = await offloadTurn(
-        this.ctx.context,
-        this.names.turn(turn, attempt),
-        spec,
-        this.options.offloadTimeoutSeconds ?? 900,
-      );
+      const outcome = await this.offload(this.names.turn(turn, attempt), spec);
       if (!isRateLimited(outcome)) {
         // The reservation included the debt: it is spent now, with the call's own tokens.
         this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens + this.debt);
@@ -159,9 +154,7 @@ class Agent {
     budget: BudgetTurn | undefined,
   ): Promise<TurnOutcome | BudgetDenied> {
     const stepName = this.names.turn(turn, call);
-    if (this.options.mode === "offload") {
-      return offloadTurn(this.ctx.context, stepName, spec, this.options.offloadTimeoutSeconds ?? 900);
-    }
+    if (this.options.mode === "offload") return this.offload(stepName, spec);
     return this.ctx.context.run(stepName, () =>
       budget
         ? withBudgetInStep(budget, { estimate: this.estimate(spec), debt: this.debt }, () =>
@@ -169,6 +162,11 @@ class Agent {
           )
         : this.callModel(turn, spec),
     );
+  }
+
+  /** The call as a `context.call` step: QStash waits for the model while no function runs. */
+  private offload(stepName: string, spec: TurnSpec): Promise<TurnOutcome> {
+    return offloadTurn(this.ctx.context, stepName, spec, this.options.offloadTimeoutSeconds ?? 900);
   }
 
   /** The model call itself, inside the current step (streamed to the run's channel if asked). */
