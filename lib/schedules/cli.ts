@@ -12,7 +12,7 @@ import { formatPlan } from "./format";
 import { scopeFromEnv } from "./scope";
 import { ScheduleSyncError, syncSchedules } from "./sync";
 
-const USAGE = "Usage: npm run schedules:sync [-- --dry-run]";
+const USAGE = "Usage: npm run schedules:sync [-- --dry-run] [--prune-other-urls]";
 const VARIABLES = [
   "QSTASH_URL",
   "QSTASH_TOKEN",
@@ -23,19 +23,21 @@ const VARIABLES = [
 ] as const;
 
 async function main(args: string[]): Promise<number> {
-  const unknown = args.filter((arg) => arg !== "--dry-run");
+  const unknown = args.filter((arg) => arg !== "--dry-run" && arg !== "--prune-other-urls");
   if (unknown.length > 0) {
     console.error(`Unknown argument(s): ${unknown.join(" ")}\n${USAGE}`);
     return 2;
   }
   // `npm run schedules:sync --dry-run` hands the flag to npm, which passes it on as npm_config_dry_run.
   const dryRun = args.includes("--dry-run") || process.env.npm_config_dry_run === "true";
+  const pruneOtherUrls =
+    args.includes("--prune-other-urls") || process.env.npm_config_prune_other_urls === "true";
   for (const file of [".env.local", ".env"]) if (existsSync(file)) process.loadEnvFile(file);
   const config = parseEnvSubset(VARIABLES);
   const scope = scopeFromEnv(config);
   const qstash = new Client({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN });
   try {
-    const { plan } = await syncSchedules({ workflows, qstash, scope, dryRun });
+    const { plan } = await syncSchedules({ workflows, qstash, scope, dryRun, pruneOtherUrls });
     console.log(formatPlan(plan, { dryRun }));
     return 0;
   } catch (error) {

@@ -14,6 +14,10 @@ export function formatPlan(plan: SchedulePlan, options: { dryRun: boolean }): st
     ...plan.delete.map(
       (stale) => `  - delete     ${stale.scheduleId}  (${stale.cron} → ${stale.destination})`,
     ),
+    ...plan.retire.map(
+      (old) =>
+        `  - delete     ${old.scheduleId}  (other URL of "${plan.scope.environment}": ${old.destination})`,
+    ),
     ...plan.unchanged.map(
       ({ desired, current }) =>
         `  = unchanged  ${desired.scheduleId}${current.isPaused ? "  (paused in QStash; left paused)" : ""}`,
@@ -57,10 +61,11 @@ function show(value: unknown): string {
 }
 
 function summary(plan: SchedulePlan, dryRun: boolean): string {
-  const counts = `${plan.create.length} to create, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.unchanged.length} unchanged`;
+  const deletions = plan.delete.length + plan.retire.length;
+  const counts = `${plan.create.length} to create, ${plan.update.length} to update, ${deletions} to delete, ${plan.unchanged.length} unchanged`;
   if (dryRun) return `Dry run: ${counts}. Nothing was changed.`;
-  const changed = plan.create.length + plan.update.length + plan.delete.length;
+  const changed = plan.create.length + plan.update.length + deletions;
   return changed === 0
     ? "In sync: nothing to change."
-    : `Done: ${plan.create.length} created, ${plan.update.length} updated, ${plan.delete.length} deleted.`;
+    : `Done: ${plan.create.length} created, ${plan.update.length} updated, ${deletions} deleted.`;
 }

@@ -38,6 +38,13 @@ export interface SchedulePlan {
   external: Schedule[];
   /** Made by Overtime for another environment or base URL: never touched. */
   foreign: Schedule[];
+  /** Made by Overtime for this environment at another base URL (an old preview): deleted with `pruneOtherUrls`. */
+  retire: Schedule[];
+}
+
+export interface PlanOptions {
+  /** Delete this environment's schedules at other base URLs too, instead of listing them as foreign. */
+  pruneOtherUrls?: boolean;
 }
 
 export class ScheduleDeclarationError extends Error {
@@ -155,6 +162,7 @@ export function planSchedules(
   desired: readonly DesiredSchedule[],
   current: readonly Schedule[],
   scope: ScheduleScope,
+  options: PlanOptions = {},
 ): SchedulePlan {
   const plan: SchedulePlan = {
     scope,
@@ -165,6 +173,7 @@ export function planSchedules(
     unchanged: [],
     external: [],
     foreign: [],
+    retire: [],
   };
   const currentById = new Map(current.map((schedule) => [schedule.scheduleId, schedule]));
   for (const want of sortedBy(desired, (d) => d.scheduleId)) {
@@ -180,8 +189,12 @@ export function planSchedules(
   for (const schedule of sortedBy(current, (s) => s.scheduleId)) {
     if (belongsTo(schedule.scheduleId, scope)) {
       if (!wanted.has(schedule.scheduleId)) plan.delete.push(schedule);
-    } else if (parseOwnedId(schedule.scheduleId)) plan.foreign.push(schedule);
-    else plan.external.push(schedule);
+    } else {
+      const owner = parseOwnedId(schedule.scheduleId);
+      if (!owner) plan.external.push(schedule);
+      else if (options.pruneOtherUrls && owner.environment === scope.environment) plan.retire.push(schedule);
+      else plan.foreign.push(schedule);
+    }
   }
   return plan;
 }

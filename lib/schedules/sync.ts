@@ -1,10 +1,16 @@
 import type { Client as QStashClient } from "@upstash/qstash";
 import type { AnyWorkflow } from "../workflow/define";
 import type { Registry } from "../workflow/registry";
-import { type DesiredOptions, desiredSchedules, planSchedules, type SchedulePlan } from "./plan";
-import { belongsTo, checkedScope, type ScheduleScope, ScheduleScopeError } from "./scope";
+import {
+  type DesiredOptions,
+  desiredSchedules,
+  type PlanOptions,
+  planSchedules,
+  type SchedulePlan,
+} from "./plan";
+import { belongsTo, checkedScope, parseOwnedId, type ScheduleScope, ScheduleScopeError } from "./scope";
 
-export interface SyncOptions extends DesiredOptions {
+export interface SyncOptions extends DesiredOptions, PlanOptions {
   workflows: Registry | readonly AnyWorkflow[];
   /** Only `schedules` is used (list, create, delete). */
   qstash: Pick<QStashClient, "schedules">;
@@ -53,7 +59,8 @@ function causeText(cause: unknown): string {
 /**
  * Reconciles the workflows' declared schedules with QStash for one scope (environment + base URL):
  * creates missing ones, updates drifted ones, deletes the scope's undeclared ones. Schedules of other
- * scopes (foreign) and schedules not made by Overtime (external) are listed and never touched.
+ * scopes (foreign) and schedules not made by Overtime (external) are listed and never touched, except
+ * that `pruneOtherUrls` deletes this environment's schedules at other base URLs (old previews).
  * Every change is attempted; failures are collected and thrown together as a ScheduleSyncError.
  */
 export async function syncSchedules(options: SyncOptions): Promise<SyncResult> {
@@ -63,7 +70,7 @@ export async function syncSchedules(options: SyncOptions): Promise<SyncResult> {
   const current = await options.qstash.schedules.list().catch((error: unknown) => {
     throw new ScheduleListError(error);
   });
-  const plan = planSchedules(desired, current, scope);
+  const plan = planSchedules(desired, current, scope, { pruneOtherUrls: options.pruneOtherUrls });
   const dryRun = options.dryRun ?? false;
   if (dryRun) return { plan, dryRun };
 
@@ -72,9 +79,12 @@ export async function syncSchedules(options: SyncOptions): Promise<SyncResult> {
     action: SyncFailure["action"],
     scheduleId: string,
     change: () => Promise<unknown>,
+    allowed: (scheduleId: string, scope: ScheduleScope) => boolean = belongsTo,
   ) => {
     try {
-      assertOwned(scheduleId, scope);
+      if (!allowed(scheduleId, scope)) {
+        throw new ScheduleScopeError(`Schedule ${scheduleId} is not in this sync's scope; not touching it.`);
+      }
       await change();
     } catch (error) {
       failures.push({ scheduleId, action, message: error instanceof Error ? error.message : String(error) });
@@ -90,13 +100,14 @@ export async function syncSchedules(options: SyncOptions): Promise<SyncResult> {
   for (const stale of plan.delete) {
     await attempt("delete", stale.scheduleId, () => schedules.delete(stale.scheduleId));
   }
+  for (const old of plan.retire) {
+    await attempt("delete", old.scheduleId, () => schedules.delete(old.scheduleId), sameEnvironment);
+  }
   if (failures.length > 0) throw new ScheduleSyncError(plan, failures);
   return { plan, dryRun };
 }
 
-/** Last line of defence: a write to an id outside the scope is a bug, never a sync. */
-function assertOwned(scheduleId: string, scope: ScheduleScope): void {
-  if (!belongsTo(scheduleId, scope)) {
-    throw new ScheduleScopeError(`Schedule ${scheduleId} is not in this sync's scope; not touching it.`);
-  }
+/** An Overtime schedule of the sync's environment, at any base URL (what `pruneOtherUrls` may delete). */
+function sameEnvironment(scheduleId: string, scope: ScheduleScope): boolean {
+  return parseOwnedId(scheduleId)?.environment === scope.environment;
 }

@@ -180,6 +180,24 @@ describe.sequential("npm run schedules:sync through the real QStash SDK", () => 
     expect(await allSchedules()).toEqual(before);
   });
 
+  it("with pruneOtherUrls, retires this environment's schedules at old URLs and nothing else", async () => {
+    const before = await allSchedules();
+    const oldPreview: ScheduleScope = { environment: "preview", baseUrl: "https://app-git-old.example.com" };
+    const newPreview: ScheduleScope = { environment: "preview", baseUrl: "https://app-git-new.example.com" };
+    await sync([every5], { scope: oldPreview });
+    const dry = await sync([every5], { scope: newPreview, pruneOtherUrls: true, dryRun: true });
+    expect(dry.plan.retire.map((s) => s.scheduleId)).toEqual([idOf("every-5", oldPreview)]);
+    expect((await allSchedules()).has(idOf("every-5", oldPreview))).toBe(true);
+
+    const real = await sync([every5], { scope: newPreview, pruneOtherUrls: true });
+    expect(real.plan.foreign.map((s) => s.scheduleId)).toEqual([idOf("tokyo-morning")]); // development's
+    const after = await allSchedules();
+    expect(after.has(idOf("every-5", oldPreview))).toBe(false);
+    expect(after.has(idOf("every-5", newPreview))).toBe(true);
+    await sync([], { scope: newPreview });
+    expect(await allSchedules()).toEqual(before);
+  });
+
   it("runs as a CLI: --dry-run shows the diff, then a real run applies it (exit code 0)", async () => {
     const cli = (args: string[], env: Record<string, string> = {}) =>
       promisify(execFile)(process.execPath, ["--import", "tsx", "lib/schedules/cli.ts", ...args], {
