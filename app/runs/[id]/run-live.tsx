@@ -4,6 +4,7 @@ import Link from "next/link";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { ClockTime, RelativeTime, useNow } from "@/app/_components/time";
 import { formatDollars, formatDuration } from "@/app/_lib/format";
+import { TERMINAL_STATUSES } from "@/lib/runs/keys";
 import { AgentTextPanel } from "./agent-text";
 import { ApprovalHistory, ApprovalsPanel } from "./approvals";
 import { ErrorPanel } from "./error-panel";
@@ -24,6 +25,10 @@ const CONNECTION_LABELS: Record<Connection, string> = {
 export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt: number }) {
   const { view, logs, agentTexts, connection, refresh } = useRunLive(initial);
   const { run, steps } = view;
+  // A finished run is finished while its history (logs, streamed text) still loads.
+  const shown: Connection = (TERMINAL_STATUSES as readonly string[]).includes(run.status)
+    ? "ended"
+    : connection;
   const now = useNow(1_000, renderedAt);
   const approvals = view.pendingApprovals ?? [];
   const decided = (view.approvals ?? []).filter((approval) => approval.status !== "pending");
@@ -37,8 +42,8 @@ export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt:
         <h1 className="mono run-id">{run.id}</h1>
         <div className="page-header-side">
           <StatusBadge status={run.status} />
-          <span className={`live-note connection-${connection}`} aria-live="polite">
-            <span className="dot" aria-hidden /> {CONNECTION_LABELS[connection]}
+          <span className={`live-note connection-${shown}`} aria-live="polite">
+            <span className="dot" aria-hidden /> {CONNECTION_LABELS[shown]}
           </span>
         </div>
       </div>
