@@ -25,6 +25,12 @@ class Invocation {
   stepCalls = 0;
   /** Calls so far per step name: a name used again (a loop) is recorded as `name#2`, `name#3`, … */
   readonly nameUses = new Map<string, number>();
+  /**
+   * The "running again" update a finished step asks for. Sent with the next pipeline unless a write of
+   * this invocation sets the status itself first (the next step starting, the run ending): one Lua
+   * call per step saved.
+   */
+  runningAgain: Op | undefined;
   /** The pipeline sent last; the next one goes out after it, and the response waits for it. */
   sending: Promise<void> = Promise.resolve();
 }
@@ -129,6 +135,7 @@ export class RunTracker {
 
   /** Marks a run failed for good (non-retryable error, incompatible code, failure callback). */
   failRun(workflow: string, runId: string, error: RunError, extra: RunPatch["set"] = {}): void {
+    this.settingStatus();
     this.queue(
       this.store.updateRun(runId, workflow, {
         status: "failed",
@@ -172,6 +179,7 @@ export class RunTracker {
     const attempt = context.retried + 1;
     const status = kind.type === "sleep" ? "sleeping" : kind.type === "wait" ? "waiting" : "running";
     const step = this.recordedName(stepName);
+    this.settingStatus();
     this.queue(
       this.store.stepStarted(runId, { name: step, type: kind.type, attempt, detail: kind.detail }),
       this.store.updateRun(runId, workflow, {
@@ -203,12 +211,24 @@ export class RunTracker {
         usage,
         claimedBytes,
       }),
-      this.store.updateRun(context.workflowRunId, workflow, { status: "running", seq: this.seq() }),
     );
+    const runningAgain = this.store.updateRun(context.workflowRunId, workflow, {
+      status: "running",
+      seq: this.seq(),
+    });
+    if (invocation) invocation.runningAgain = runningAgain;
+    else this.queue(runningAgain);
+  }
+
+  /** A write that sets the run's status makes a pending "running again" update redundant. */
+  private settingStatus(): void {
+    const invocation = this.storage.getStore();
+    if (invocation) invocation.runningAgain = undefined;
   }
 
   private onRunCompleted(workflow: string, runId: string, result: unknown) {
     this.bindRun(runId);
+    this.settingStatus();
     this.queue(
       this.store.updateRun(runId, workflow, {
         status: "succeeded",
@@ -263,6 +283,10 @@ export class RunTracker {
   /** Sends what is queued as one pipeline, after the invocation's previous one (never rejects). */
   private flush(): void {
     const invocation = this.storage.getStore();
+    if (invocation?.runningAgain) {
+      invocation.ops.push(invocation.runningAgain);
+      invocation.runningAgain = undefined;
+    }
     if (!invocation || (invocation.ops.length === 0 && invocation.extraCommands === 0)) return;
     const ops = invocation.ops;
     const runId = invocation.runId;
