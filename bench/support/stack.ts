@@ -9,6 +9,7 @@ import { Redis } from "@upstash/redis";
 import { Client as WorkflowClient, type WorkflowContext } from "@upstash/workflow";
 import { serve } from "@upstash/workflow/nextjs";
 import { type DevStack, startDevStack } from "../../dev/stack";
+import { readBody, toRequest, writeResponse } from "../../dev/support/fetch-bridge";
 import { createOvertime, type Overtime } from "../../lib/overtime";
 import type { AnyWorkflow } from "../../lib/workflow/define";
 import type { AiConfig } from "../../lib/workflow/services";
@@ -223,31 +224,4 @@ class BenchApp {
       this.busyClock.exit();
     }
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function toRequest(req: IncomingMessage, url: URL, body: Buffer): Request {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-  }
-  const method = req.method ?? "GET";
-  return new Request(url, {
-    method,
-    headers,
-    body: method === "GET" || method === "HEAD" ? undefined : new Uint8Array(body),
-  });
-}
-
-async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, key) => {
-    if (key !== "content-length" && key !== "transfer-encoding") res.setHeader(key, value);
-  });
-  res.end(Buffer.from(await response.arrayBuffer()));
 }

@@ -11,6 +11,7 @@ import type { RunStatus } from "../../lib/runs/keys";
 import type { AnyWorkflow } from "../../lib/workflow/define";
 import type { AiConfig } from "../../lib/workflow/services";
 import { type DevStack, type DevStackOptions, startDevStack } from "../stack";
+import { readBody, toRequest, writeResponse } from "../support/fetch-bridge";
 import type { RunRecord, StepRecord } from "./types";
 
 export type { RunRecord, StepRecord };
@@ -300,43 +301,11 @@ class AppServer {
       const params = (route.pattern.exec(target.pathname) ?? []).slice(1).map(decodeURIComponent);
       const abort = new AbortController();
       res.on("close", () => abort.abort());
-      const response = await route.handle(await toRequest(req, target, abort.signal), params);
+      const response = await route.handle(toRequest(req, target, await readBody(req), abort.signal), params);
       await writeResponse(response, res, () => this.busy--);
     } catch (error) {
       this.busy--;
       throw error;
     }
-  }
-}
-
-async function toRequest(req: IncomingMessage, url: URL, signal: AbortSignal): Promise<Request> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
-  }
-  const method = req.method ?? "GET";
-  const body = method === "GET" || method === "HEAD" ? undefined : Buffer.concat(chunks);
-  return new Request(url, { method, headers, body, signal });
-}
-
-/** Streams the body (SSE responses stay open); `done` runs once the body was written or the stream ended. */
-async function writeResponse(response: Response, res: ServerResponse, done: () => void): Promise<void> {
-  res.statusCode = response.status;
-  response.headers.forEach((value, key) => {
-    if (key !== "content-length" && key !== "transfer-encoding") res.setHeader(key, value);
-  });
-  const streaming = response.headers.get("content-type")?.startsWith("text/event-stream");
-  if (streaming) done(); // an open event stream must not keep the app "busy"
-  try {
-    if (response.body) {
-      res.flushHeaders();
-      const reader = response.body.getReader();
-      for (let next = await reader.read(); !next.done; next = await reader.read()) res.write(next.value);
-    }
-    res.end();
-  } finally {
-    if (!streaming) done();
   }
 }
