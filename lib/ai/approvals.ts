@@ -1,5 +1,6 @@
 import type { Client as WorkflowClient } from "@upstash/workflow";
 import type { Op, RunStore } from "../runs/store";
+import { storedJson } from "../stored-json";
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "./errors";
 
 export type ApprovalStatus = "pending" | "approved" | "declined" | "timeout";
@@ -88,7 +89,7 @@ export class Approvals {
   async list(runId: string): Promise<ApprovalRecord[]> {
     const hash = await this.store.redis.hgetall<Record<string, unknown>>(this.store.keys.approvals(runId));
     return Object.values(hash ?? {})
-      .map((value) => (typeof value === "string" ? JSON.parse(value) : value) as ApprovalRecord)
+      .map((value) => storedJson<ApprovalRecord>(value))
       .sort((a, b) => a.requestedAt - b.requestedAt);
   }
 

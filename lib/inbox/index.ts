@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis";
 import { z } from "zod";
+import { storedJson } from "../stored-json";
 
 /** Recipients and message ids end up in Redis keys; anything printable goes, encoded. */
 const key = z.string().min(1).max(200);
@@ -81,5 +82,5 @@ export class Inbox {
 }
 
 function parseMessage(value: unknown): InboxMessage {
-  return (typeof value === "string" ? JSON.parse(value) : value) as InboxMessage;
+  return storedJson<InboxMessage>(value);
 }

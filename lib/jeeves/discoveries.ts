@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "@upstash/redis";
 import { z } from "zod";
+import { storedJson } from "../stored-json";
 import type { Correlation, Seasonality, StreamAnalysis, Window } from "./analysis";
 
 export const discoveryKind = z.enum(["statistics", "trend", "anomalies", "correlation", "seasonality"]);
@@ -178,7 +179,7 @@ export class DiscoveryStore {
     return ids
       .map((id) => values?.[String(id)])
       .filter((value) => value != null)
-      .map((value) => (typeof value === "string" ? JSON.parse(value) : value) as StoredDiscovery)
+      .map((value) => storedJson<StoredDiscovery>(value))
       .filter((d) => !kind || d.kind === kind)
       .slice(0, limit);
   }

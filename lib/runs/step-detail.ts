@@ -1,5 +1,6 @@
 import type { StepLog } from "@upstash/workflow";
 import type { Overtime } from "../overtime";
+import { storedJsonOrText } from "../stored-json";
 
 export interface StepAttemptError {
   at: number;
@@ -39,7 +40,7 @@ export async function readStepDetail(overtime: Overtime, runId: string, step: st
     .flatMap((pending) => pending.errors ?? [])
     .map((error) => ({ at: error.time, status: error.status, message: error.body || error.error }));
   if (!finished) return { step, finished: false, errors };
-  const output = parseOut(finished.out);
+  const output = storedJsonOrText(finished.out);
   return {
     step,
     finished: true,
@@ -54,14 +55,4 @@ function parseRecordName(step: string, logs: StepLog[]): { name: string; nth: nu
   const match = /^(.*)#(\d+)$/.exec(step);
   if (!match || logs.some((log) => log.stepName === step)) return { name: step, nth: 1 };
   return { name: match[1] as string, nth: Number(match[2]) };
-}
-
-/** QStash hands step results back as the JSON text the SDK stored. */
-function parseOut(out: unknown): unknown {
-  if (typeof out !== "string") return out;
-  try {
-    return JSON.parse(out);
-  } catch {
-    return out;
-  }
 }

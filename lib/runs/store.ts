@@ -1,4 +1,5 @@
 import type { Pipeline, Redis } from "@upstash/redis";
+import { storedJsonOrText } from "../stored-json";
 import { Keys, RUN_STATUSES, type RunStatus } from "./keys";
 import { EMIT_EVENT, UPDATE_RUN } from "./scripts";
 
@@ -300,7 +301,7 @@ export class RunStore {
     return Object.entries(entries).map(([id, fields]) => ({
       id,
       event: String((fields as Record<string, unknown>).event),
-      data: decode((fields as Record<string, unknown>).data) as Record<string, unknown>,
+      data: storedJsonOrText((fields as Record<string, unknown>).data) as Record<string, unknown>,
     }));
   }
 
@@ -374,19 +375,9 @@ function encodeFields(fields: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** @upstash/redis parses JSON replies itself; tolerate both parsed and raw text. */
-function decode(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
 function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecord {
   const field = (name: keyof RunRecord) =>
-    (PLAIN_FIELDS.has(name) ? hash[name] : decode(hash[name])) ?? undefined;
+    (PLAIN_FIELDS.has(name) ? hash[name] : storedJsonOrText(hash[name])) ?? undefined;
   const optionalNumber = (name: keyof RunRecord) => {
     const value = Number(hash[name]);
     return hash[name] === undefined || !Number.isFinite(value) ? undefined : value;
@@ -427,11 +418,11 @@ interface StepStart {
 function toStepRecords(starts: Record<string, unknown>, results: Record<string, unknown>): StepRecord[] {
   const steps: StepRecord[] = [];
   for (const [name, raw] of Object.entries(starts)) {
-    const start = decode(raw) as StepStart;
-    const end = decode(results[`e:${name}`]) as
+    const start = storedJsonOrText(raw) as StepStart;
+    const end = storedJsonOrText(results[`e:${name}`]) as
       | { finishedAt: number; resultBytes: number; claimed?: boolean; usage?: StepUsage }
       | undefined;
-    const failure = decode(results[`x:${name}`]) as { message: string } | undefined;
+    const failure = storedJsonOrText(results[`x:${name}`]) as { message: string } | undefined;
     steps.push({
       name,
       type: start.type,

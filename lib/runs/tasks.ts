@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { storedJson } from "../stored-json";
 import { Keys } from "./keys";
 
 /**
@@ -46,6 +47,6 @@ export async function publishRunTasks(
 export async function readRunTasks(redis: Redis, runId: string, prefix?: string): Promise<RunTask[]> {
   const stored = (await redis.hgetall<Record<string, unknown>>(new Keys(prefix).tasks(runId))) ?? {};
   return Object.values(stored)
-    .map((value) => (typeof value === "string" ? JSON.parse(value) : value) as RunTask)
+    .map((value) => storedJson<RunTask>(value))
     .sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
 }

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis";
+import { storedJson } from "../stored-json";
 import {
   type AppendResult,
   checkPoints,
@@ -152,7 +153,7 @@ function decodeMember(member: unknown): Point {
 }
 
 function parseMeta(value: unknown): StreamMeta {
-  return streamMeta.parse(typeof value === "string" ? JSON.parse(value) : value);
+  return streamMeta.parse(storedJson(value));
 }
 
 /** Within one batch the last value for a timestamp wins, as it would across batches. */
