@@ -1,14 +1,14 @@
 import { aiConfigFromEnv } from "@/lib/ai/models";
 import { env, publicBaseUrl } from "@/lib/env";
-import { createRouteHandlers, type RouteHandlers } from "@/lib/http/handlers";
+import { createRouter, type OvertimeRouter } from "@/lib/http/router";
 import { createOvertime, type Overtime } from "@/lib/overtime";
 import { redis } from "@/lib/redis";
 import { workflows } from "@/workflows";
 
-let instance: { overtime: Overtime; handlers: RouteHandlers } | undefined;
+let instance: { overtime: Overtime; router: OvertimeRouter } | undefined;
 
 /** The app's Overtime, built once per server instance from the parsed environment. */
-export function app(): { overtime: Overtime; handlers: RouteHandlers } {
+export function app(): { overtime: Overtime; router: OvertimeRouter } {
   if (instance) return instance;
   const config = env();
   const overtime = createOvertime({
@@ -24,6 +24,6 @@ export function app(): { overtime: Overtime; handlers: RouteHandlers } {
     },
     ai: aiConfigFromEnv(config),
   });
-  instance = { overtime, handlers: createRouteHandlers(overtime) };
+  instance = { overtime, router: createRouter(overtime) };
   return instance;
 }

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { scheduleContext } from "@/app/_lib/qstash";
 import { type ActionResult, actionResult, loadOvertime } from "@/app/_lib/server";
+import { assertUrlSafeId } from "@/lib/ids";
 import { ScheduleSyncError, syncSchedules } from "@/lib/schedules";
 
 async function changeSchedule(work: () => Promise<void>): Promise<ActionResult> {
@@ -21,11 +22,15 @@ async function changeSchedule(work: () => Promise<void>): Promise<ActionResult> 
 }
 
 export async function pauseScheduleAction(scheduleId: string): Promise<void> {
-  await changeSchedule(() => scheduleContext().qstash.schedules.pause({ schedule: scheduleId }));
+  await changeSchedule(() =>
+    scheduleContext().qstash.schedules.pause({ schedule: assertUrlSafeId("scheduleId", scheduleId) }),
+  );
 }
 
 export async function resumeScheduleAction(scheduleId: string): Promise<void> {
-  await changeSchedule(() => scheduleContext().qstash.schedules.resume({ schedule: scheduleId }));
+  await changeSchedule(() =>
+    scheduleContext().qstash.schedules.resume({ schedule: assertUrlSafeId("scheduleId", scheduleId) }),
+  );
 }
 
 /** What `npm run schedules:sync` does, from the page. */

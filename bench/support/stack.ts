@@ -10,6 +10,7 @@ import { Client as WorkflowClient, type WorkflowContext } from "@upstash/workflo
 import { serve } from "@upstash/workflow/nextjs";
 import { type DevStack, startDevStack } from "../../dev/stack";
 import { readBody, toRequest, writeResponse } from "../../dev/support/fetch-bridge";
+import { createRouter } from "../../lib/http/router";
 import { createOvertime, type Overtime } from "../../lib/overtime";
 import type { AnyWorkflow } from "../../lib/workflow/define";
 import type { AiConfig } from "../../lib/workflow/services";
@@ -80,7 +81,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     trigger: { secrets: { bench: "bench-secret" } },
     ai: options.ai,
   });
-  app.route("/api/workflows/", overtime.serveWorkflows);
+  app.route("/api/", createRouter(overtime).handle);
   for (const [name, handler] of Object.entries(options.raw ?? {})) {
     app.route(`/raw/${name}`, rawHandler(handler, dev));
   }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createOpenAI, type OpenAIProvider } from "@ai-sdk/openai";
 import { Redis } from "@upstash/redis";
-import { createRouteHandlers, type RouteHandlers } from "../../lib/http/handlers";
+import { createRouter, type OvertimeRouter } from "../../lib/http/router";
 import { createOvertime, type Overtime, type OvertimeConfig } from "../../lib/overtime";
 import type { RunStatus } from "../../lib/runs/keys";
 import type { AnyWorkflow } from "../../lib/workflow/define";
@@ -28,6 +28,8 @@ export interface TestStackOptions {
   model?: { tokensPerMinute?: number; requestsPerMinute?: number };
   /** QStash stand-in's maximum message size (default 1 MB, the free tier). */
   qstashMaxMessageBytes?: number;
+  /** Every log line of the stand-ins (the QStash stand-in logs each API call as `api <METHOD> <path> → <status>`). */
+  onLog?: DevStackOptions["onLog"];
   /** Starts the stand-ins; default `startDevStack` (all in this process). Benchmarks pass one that forks them. */
   startDev?: (options: DevStackOptions) => Promise<DevStack>;
 }
@@ -36,7 +38,8 @@ export interface TestStack {
   /** Base URL of the app under test (workflows at /api/workflows/<name>, the HTTP API at /api/...). */
   url: string;
   overtime: Overtime;
-  handlers: RouteHandlers;
+  /** The HTTP API router the app mounts (the same one the Next.js catch-all route mounts). */
+  router: OvertimeRouter;
   dev: DevStack;
   /** Starts a run as the API would (validated, recorded as queued); returns its run id. */
   trigger(workflow: string, input: unknown, options?: { runId?: string; label?: string }): Promise<string>;
@@ -86,6 +89,7 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
     ports: {},
     model: options.model,
     qstashMaxMessageBytes: options.qstashMaxMessageBytes,
+    onLog: options.onLog,
   });
   const app = new AppServer();
   try {
@@ -101,9 +105,9 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
         trigger: { secrets: options.triggerSecrets ?? { test: "test-secret" }, rateLimit: options.rateLimit },
         ai: options.ai,
       });
-      const handlers = createRouteHandlers(overtime);
-      app.mount(overtime, handlers);
-      return { overtime, handlers };
+      const router = createRouter(overtime);
+      app.mount(router);
+      return { overtime, router };
     };
     return buildStack({ url, dev, boot, app, dataDir });
   } catch (error) {
@@ -116,7 +120,7 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
 function buildStack(parts: {
   url: string;
   dev: DevStack;
-  boot: () => { overtime: Overtime; handlers: RouteHandlers };
+  boot: () => { overtime: Overtime; router: OvertimeRouter };
   app: AppServer;
   dataDir: string;
 }): TestStack {
@@ -148,8 +152,8 @@ function buildStack(parts: {
     get overtime() {
       return current.overtime;
     },
-    get handlers() {
-      return current.handlers;
+    get router() {
+      return current.router;
     },
     dev,
     openai: createOpenAI({ baseURL: dev.env.OPENAI_BASE_URL, apiKey: dev.env.OPENAI_API_KEY }),
@@ -223,8 +227,6 @@ async function poll(probe: () => Promise<boolean>, what: string, timeoutMs = 20_
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-type Route = (request: Request, params: string[]) => Promise<Response>;
-
 /** The app under test: the same handlers the Next.js routes export, mounted on node:http. */
 class AppServer {
   busy = 0;
@@ -233,7 +235,7 @@ class AppServer {
   down = false;
   bytesDelivered = 0;
   private server: Server | undefined;
-  private routes: Array<{ method: string; pattern: RegExp; handle: Route }> = [];
+  private router: OvertimeRouter | undefined;
   private url = "";
 
   async listen(): Promise<string> {
@@ -253,27 +255,8 @@ class AppServer {
     return this.url;
   }
 
-  mount(overtime: Overtime, handlers: RouteHandlers): void {
-    this.routes = [];
-    const id = "([^/]+)";
-    const add = (method: string, pattern: string, handle: Route) =>
-      this.routes.push({ method, pattern: new RegExp(`^${pattern}$`), handle });
-    add("POST", "/api/workflows/[^/]+", (request) => {
-      this.invocations++;
-      this.bytesDelivered += Number(request.headers.get("content-length") ?? 0);
-      return overtime.serveWorkflows(request);
-    });
-    add("POST", `/api/trigger/${id}`, (request, [name]) => handlers.trigger(request, name as string));
-    add("GET", "/api/runs", (request) => handlers.listRuns(request));
-    add("GET", `/api/runs/${id}`, (request, [runId]) => handlers.getRun(request, runId as string));
-    add("GET", `/api/runs/${id}/events`, (request, [runId]) => handlers.runEvents(request, runId as string));
-    add("POST", `/api/runs/${id}/cancel`, (request, [runId]) => handlers.cancelRun(request, runId as string));
-    add("POST", `/api/runs/${id}/retry`, (request, [runId]) => handlers.retryRun(request, runId as string));
-    add("POST", `/api/events/${id}`, (request, [eventId]) => handlers.notify(request, eventId as string));
-    add("POST", `/api/runs/${id}/approvals/${id}`, (request, [runId, toolCallId]) =>
-      handlers.decideApproval(request, runId as string, toolCallId as string),
-    );
-    add("GET", "/api/budgets", (request) => handlers.budgets(request));
+  mount(router: OvertimeRouter): void {
+    this.router = router;
   }
 
   async close(): Promise<void> {
@@ -291,17 +274,16 @@ class AppServer {
     this.busy++;
     try {
       const target = new URL(req.url ?? "/", this.url);
-      const method = req.method ?? "GET";
-      const route = this.routes.find((r) => r.method === method && r.pattern.test(target.pathname));
-      if (!route) {
-        res.statusCode = 404;
-        res.end(`no route for ${method} ${target.pathname}`);
-        return;
+      if (target.pathname.startsWith("/api/workflows/")) {
+        this.invocations++;
+        this.bytesDelivered += Number(req.headers["content-length"] ?? 0);
       }
-      const params = (route.pattern.exec(target.pathname) ?? []).slice(1).map(decodeURIComponent);
       const abort = new AbortController();
       res.on("close", () => abort.abort());
-      const response = await route.handle(toRequest(req, target, await readBody(req), abort.signal), params);
+      const request = toRequest(req, target, await readBody(req), abort.signal);
+      const response = this.router
+        ? await this.router.handle(request)
+        : Response.json({ error: { code: "not_found", message: "No app mounted." } }, { status: 404 });
       await writeResponse(response, res, () => this.busy--);
     } catch (error) {
       this.busy--;

@@ -1,4 +1,5 @@
 import type { Client as WorkflowClient } from "@upstash/workflow";
+import { assertUrlSafeId, toUrlSafePart } from "../ids";
 import type { Op, RunStore } from "../runs/store";
 import { storedJson } from "../stored-json";
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "./errors";
@@ -30,9 +31,12 @@ export interface ApprovalEvent extends Decision {
   toolCallId: string;
 }
 
-/** The event a run waits on for one tool call. */
+/**
+ * The event a run waits on for one tool call. Tool call ids come from the model, so any text is made
+ * URL-safe (QStash puts event ids in URL paths); an id that already is safe stays as it is.
+ */
 export function approvalEventId(runId: string, toolCallId: string): string {
-  return `overtime-approval:${runId}:${toolCallId}`;
+  return `overtime-approval:${runId}:${toUrlSafePart(toolCallId)}`;
 }
 
 /** Sets a pending approval's decision atomically; returns the stored record, or an error code. */
@@ -95,6 +99,7 @@ export class Approvals {
 
   /** A human's decision: stored once (a second one is refused), then the waiting run is notified. */
   async decide(runId: string, toolCallId: string, decision: Decision): Promise<ApprovalRecord> {
+    assertUrlSafeId("runId", runId);
     const key = this.store.keys.approvals(runId);
     const status: ApprovalStatus = decision.approved ? "approved" : "declined";
     const raw = String(

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { InvalidIdError } from "../errors";
 
 /** One problem with a request field, `path` in dot notation (`items.0.sku`); empty for the whole body. */
 export interface FieldIssue {
@@ -74,8 +75,17 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
   }));
 }
 
+/** Domain errors with a fixed HTTP meaning; everything else that is not an HttpError is a 500. */
+function fromDomain(error: unknown): HttpError | undefined {
+  if (InvalidIdError.is(error)) {
+    return new ValidationError(error.message, [{ path: error.field, message: error.message }]);
+  }
+  return undefined;
+}
+
 /** Turns any thrown value into a JSON response; unknown errors become a 500 without internals. */
-export function errorResponse(error: unknown): Response {
+export function errorResponse(thrown: unknown): Response {
+  const error = fromDomain(thrown) ?? thrown;
   if (error instanceof HttpError) {
     const body = {
       error: { code: error.code, message: error.message, ...(error.issues && { issues: error.issues }) },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { assertUrlSafeId } from "../ids";
 import type { Overtime } from "../overtime";
 import { cancelRun } from "../runs/cancel";
 import { runEventStream } from "../runs/events";
@@ -136,7 +137,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         const rawBody = await request.text();
         caller(request, rawBody);
         const responses = await overtime.client.notify({
-          eventId,
+          eventId: assertUrlSafeId("eventId", eventId),
           eventData: rawBody ? parseJson(rawBody) : undefined,
         });
         return Response.json({ eventId, notified: responses.length });

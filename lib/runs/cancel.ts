@@ -1,4 +1,5 @@
 import { ConflictError } from "../http/errors";
+import { assertUrlSafeId } from "../ids";
 import type { Overtime } from "../overtime";
 import { TERMINAL_STATUSES } from "./keys";
 import type { RunRecord } from "./store";
@@ -7,7 +8,7 @@ import type { RunRecord } from "./store";
 export async function cancelRun(overtime: Overtime, run: RunRecord): Promise<void> {
   if (TERMINAL_STATUSES.includes(run.status))
     throw new ConflictError(`Run "${run.id}" already ${run.status}.`);
-  await overtime.client.cancel({ ids: run.id });
+  await overtime.client.cancel({ ids: assertUrlSafeId("runId", run.id) });
   const { store } = overtime;
   await store.apply([
     store.updateRun(run.id, run.workflow, { status: "canceled", set: { finishedAt: Date.now() } }),

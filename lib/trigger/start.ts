@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Client as WorkflowClient } from "@upstash/workflow";
 import { HttpError, NotFoundError, ValidationError } from "../http/errors";
+import { assertUrlSafeId } from "../ids";
 import type { RunStore, TriggerSource } from "../runs/store";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
 import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
 
 export const IDEMPOTENCY_TTL_SECONDS = 86_400;
-const RUN_ID = /^[^\s/?#%]{1,200}$/;
 
 export interface StartDeps {
   registry: Registry;
@@ -42,15 +42,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
   const parsed = definition.input.safeParse(options.input);
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, "input");
 
-  if (options.runId !== undefined && !RUN_ID.test(options.runId)) {
-    throw new ValidationError("Invalid run id.", [
-      {
-        path: "runId",
-        message: "1-200 characters, no whitespace, '/', '?', '#' or '%' (QStash puts it in URL paths)",
-      },
-    ]);
-  }
-  const runId = `wfr_${options.runId ?? randomUUID()}`;
+  const runId = assertUrlSafeId("runId", `wfr_${options.runId ?? randomUUID()}`);
   const idempotencyKey = options.idempotencyKey
     ? deps.store.keys.idempotency(definition.name, options.caller ?? "anonymous", options.idempotencyKey)
     : undefined;

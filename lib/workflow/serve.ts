@@ -3,6 +3,7 @@ import { type WorkflowContext, WorkflowError, WorkflowNonRetryableError } from "
 import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 import type { ClaimCheck } from "../claim-check/claim-check";
 import { ValidationError } from "../http/errors";
+import { isUrlSafeId, toUrlSafePart, URL_SAFE_ID_RULE } from "../ids";
 import type { IncompatibleStep } from "../runs/store";
 import {
   DEFAULT_STEP_RETRIES,
@@ -159,7 +160,7 @@ async function invokeChild<TInput, TOutput>(
  */
 export function childRunId(parentRunId: string, stepName: string): string {
   const parent = parentRunId.replace(/^wfr_/, "");
-  return `${parent}:${stepName.replace(/[^A-Za-z0-9_.:-]/g, "-")}`;
+  return `${parent}:${toUrlSafePart(stepName, 200 - Math.min(parent.length, 120))}`;
 }
 
 /** The default id for the next invoke: a step name used again (a loop) gets `-2`, `-3`, … in call order. */
@@ -231,12 +232,46 @@ function observeSteps<T>(
             .then((result: unknown) => claimCheck.resolve(runId, result));
         };
       }
-      return (stepName: string, ...args: unknown[]) => {
+      return (stepName: string, ...rawArgs: unknown[]) => {
+        const args = guardStepArgs(property as string, stepName, rawArgs);
         tracker.noteStep(stepName, kindOf(args));
         return value.apply(target, [stepName, ...args]);
       };
     },
   });
+}
+
+/**
+ * Values a workflow passes on to QStash URLs (often taken from its input): event ids and child run ids
+ * must be URL-safe ids, and a `context.call` URL must be http(s); it is normalized so no `..` segment
+ * can reach the QStash API path it is appended to. A bad value fails the run at once, naming the step.
+ */
+function guardStepArgs(method: string, stepName: string, args: unknown[]): unknown[] {
+  const fail = (problem: string): never => {
+    throw new WorkflowNonRetryableError(`${method} "${stepName}": ${problem}`);
+  };
+  const safeId = (field: string, value: unknown) => {
+    if (typeof value !== "string" || !isUrlSafeId(value))
+      fail(`invalid ${field} ${JSON.stringify(value)} (${URL_SAFE_ID_RULE})`);
+  };
+  if (method === "waitForEvent" || method === "notify") safeId("event id", args[0]);
+  if (method === "invoke") {
+    const id = (args[0] as { workflowRunId?: unknown } | undefined)?.workflowRunId;
+    if (id !== undefined) safeId("workflowRunId", `wfr_${String(id)}`);
+  }
+  if (method === "call") {
+    const settings = args[0] as { url?: unknown } | undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(String(settings?.url));
+    } catch {
+      fail(`invalid url ${JSON.stringify(settings?.url)}`);
+    }
+    if (url && url.protocol !== "http:" && url.protocol !== "https:")
+      fail(`url must be http(s), not ${url.protocol}`);
+    return [{ ...settings, url: url?.href }, ...args.slice(1)];
+  }
+  return args;
 }
 
 /**

@@ -1,0 +1,142 @@
+import { assertOpaqueId, assertUrlSafeId } from "../ids";
+import type { Overtime } from "../overtime";
+import { createDashboardHandlers } from "./dashboard";
+import { errorResponse, methodNotAllowed, NotFoundError, respond, ValidationError } from "./errors";
+import { createRouteHandlers, type RouteHandlers } from "./handlers";
+
+/** How a path parameter is checked before any handler sees it (rules in lib/ids.ts). */
+type ParamKind = "urlSafe" | "opaque";
+
+interface Route {
+  method: string;
+  /** Path below the base, e.g. `runs/:runId/steps/:step`; a trailing `*` takes the rest of the path. */
+  path: string;
+  handle(request: Request, params: Record<string, string>): Promise<Response>;
+}
+
+/** What a param name means: run and event ids reach QStash URLs; the rest are only looked up. */
+const PARAM_KINDS: Record<string, ParamKind> = {
+  runId: "urlSafe",
+  eventId: "urlSafe",
+  workflow: "opaque",
+  step: "opaque",
+  toolCallId: "opaque",
+};
+
+export interface OvertimeRouter {
+  /** Answers any request below the base path (404/405 JSON for the rest); never throws. */
+  handle(request: Request): Promise<Response>;
+  readonly basePath: string;
+}
+
+/**
+ * The one route table of Overtime's HTTP API. The Next.js catch-all route, the test stack and the
+ * benchmark app all mount this router, so they serve exactly the same paths. Parameters are taken from
+ * the raw request path and percent-decoded here (bad encoding → 400), then checked against the id rules
+ * before a handler runs.
+ */
+export function createRouter(overtime: Overtime, options: { basePath?: string } = {}): OvertimeRouter {
+  const basePath = (options.basePath ?? "/api").replace(/\/+$/, "");
+  const handlers: RouteHandlers = createRouteHandlers(overtime);
+  const dashboard = createDashboardHandlers(overtime);
+  const routes: Route[] = [
+    { method: "POST", path: "workflows/*", handle: (request) => overtime.serveWorkflows(request) },
+    {
+      method: "POST",
+      path: "trigger/:workflow",
+      handle: (r, p) => handlers.trigger(r, p.workflow as string),
+    },
+    {
+      method: "GET",
+      path: "trigger/:workflow",
+      handle: async (_r, p) =>
+        methodNotAllowed(["POST"], `POST a JSON input to ${basePath}/trigger/${p.workflow} to start a run.`),
+    },
+    { method: "GET", path: "runs", handle: (r) => handlers.listRuns(r) },
+    { method: "GET", path: "runs/:runId", handle: (r, p) => handlers.getRun(r, p.runId as string) },
+    { method: "GET", path: "runs/:runId/events", handle: (r, p) => handlers.runEvents(r, p.runId as string) },
+    {
+      method: "GET",
+      path: "runs/:runId/steps/:step",
+      handle: (r, p) => dashboard.stepDetail(r, p.runId as string, p.step as string),
+    },
+    {
+      method: "POST",
+      path: "runs/:runId/cancel",
+      handle: (r, p) => handlers.cancelRun(r, p.runId as string),
+    },
+    { method: "POST", path: "runs/:runId/retry", handle: (r, p) => handlers.retryRun(r, p.runId as string) },
+    {
+      method: "POST",
+      path: "runs/:runId/approvals/:toolCallId",
+      handle: (r, p) => handlers.decideApproval(r, p.runId as string, p.toolCallId as string),
+    },
+    { method: "POST", path: "events/:eventId", handle: (r, p) => handlers.notify(r, p.eventId as string) },
+    { method: "GET", path: "budgets", handle: (r) => handlers.budgets(r) },
+  ];
+  const compiled = routes.map((route) => ({ ...route, segments: route.path.split("/") }));
+
+  return {
+    basePath,
+    async handle(request) {
+      try {
+        const segments = pathBelow(request.url, basePath);
+        if (!segments) throw new NotFoundError(`No route for ${new URL(request.url).pathname}.`);
+        const matching = compiled.flatMap((route) => {
+          const params = match(route.segments, segments);
+          return params ? [{ route, params }] : [];
+        });
+        if (matching.length === 0)
+          throw new NotFoundError(`No route for ${request.method} ${basePath}/${segments.join("/")}.`);
+        const found = matching.find(({ route }) => route.method === request.method);
+        if (!found) {
+          const allowed = [...new Set(matching.map(({ route }) => route.method))];
+          return methodNotAllowed(allowed, "");
+        }
+        const params = decodeParams(found.params);
+        return await respond(() => found.route.handle(request, params));
+      } catch (error) {
+        return errorResponse(error);
+      }
+    },
+  };
+}
+
+/** The raw (still percent-encoded) segments of the path below `basePath`, or undefined outside it. */
+function pathBelow(url: string, basePath: string): string[] | undefined {
+  const { pathname } = new URL(url);
+  if (pathname !== basePath && !pathname.startsWith(`${basePath}/`)) return undefined;
+  return pathname
+    .slice(basePath.length + 1)
+    .split("/")
+    .filter((segment, index, all) => segment !== "" || index < all.length - 1);
+}
+
+function match(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [index, part] of pattern.entries()) {
+    if (part === "*") return segments.length > index ? params : undefined;
+    const segment = segments[index];
+    if (segment === undefined) return undefined;
+    if (part.startsWith(":")) params[part.slice(1)] = segment;
+    else if (part !== segment) return undefined;
+  }
+  return segments.length === pattern.length ? params : undefined;
+}
+
+function decodeParams(raw: Record<string, string>): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    let text: string;
+    try {
+      text = decodeURIComponent(value);
+    } catch {
+      throw new ValidationError(`Invalid ${name}: the path segment is not valid percent-encoding.`, [
+        { path: name, message: "not valid percent-encoding" },
+      ]);
+    }
+    decoded[name] =
+      PARAM_KINDS[name] === "urlSafe" ? assertUrlSafeId(name, text) : assertOpaqueId(name, text);
+  }
+  return decoded;
+}
