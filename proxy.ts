@@ -4,6 +4,13 @@ import { checkAccess, resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/acce
 /** Every page and API route passes through here; see lib/dashboard/access.ts for the rules. */
 export async function proxy(request: NextRequest): Promise<Response> {
   const { pathname, search } = request.nextUrl;
+  // Next.js would answer a path it cannot percent-decode with a bare 500 while matching routes.
+  if (!decodable(pathname)) {
+    return Response.json(
+      { error: { code: "invalid_request", message: "The request path is not valid percent-encoding." } },
+      { status: 400 },
+    );
+  }
   const verdict = await checkAccess(resolveAccess(process.env), {
     method: request.method,
     pathname,
@@ -36,6 +43,15 @@ function signInRequiredPage(login: string, message: string): string {
 <meta http-equiv="refresh" content="0; url=${href}"></head>
 <body style="font-family:system-ui,sans-serif;max-width:30rem;margin:4rem auto;padding:0 1rem">
 <h1>Sign in required</h1><p>${escapeHtml(message)}</p><p><a href="${href}">Continue to sign in</a></p></body></html>`;
+}
+
+function decodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
