@@ -36,3 +36,52 @@ export class InvalidIdError extends OvertimeError {
     return OvertimeError.is(error) && error.code === InvalidIdError.code;
   }
 }
+
+/** The same Idempotency-Key came with a different input; `runId` is the run the first request started. */
+export class IdempotencyConflictError extends OvertimeError {
+  static readonly code = "idempotency_conflict";
+
+  constructor(
+    readonly runId: string,
+    message: string,
+  ) {
+    super(IdempotencyConflictError.code, message);
+  }
+
+  static override is(error: unknown): error is IdempotencyConflictError {
+    return OvertimeError.is(error) && error.code === IdempotencyConflictError.code;
+  }
+}
+
+/** A dependency (Redis, QStash) could not be reached or refused the request; the caller may retry. */
+export class DependencyUnavailableError extends OvertimeError {
+  static readonly code = "unavailable";
+
+  constructor(
+    readonly dependency: "redis" | "qstash",
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(DependencyUnavailableError.code, message);
+  }
+
+  static override is(error: unknown): error is DependencyUnavailableError {
+    return OvertimeError.is(error) && error.code === DependencyUnavailableError.code;
+  }
+}
+
+/** A request body larger than what Overtime (or the QStash plan behind it) accepts. */
+export class PayloadTooLargeError extends OvertimeError {
+  static readonly code = "payload_too_large";
+
+  constructor(
+    message: string,
+    readonly limitBytes?: number,
+  ) {
+    super(PayloadTooLargeError.code, message);
+  }
+
+  static override is(error: unknown): error is PayloadTooLargeError {
+    return OvertimeError.is(error) && error.code === PayloadTooLargeError.code;
+  }
+}

@@ -2,7 +2,9 @@ import { Client as QStashClient, Receiver } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
 import { Client as WorkflowClient } from "@upstash/workflow";
 import type { PriceTable } from "./cost/pricing";
-import { RunStore } from "./runs/store";
+import { withoutInternals } from "./http/internals";
+import { settleIfOrphaned } from "./runs/orphans";
+import { type RunRecord, RunStore } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
 import { withScheduleFirings } from "./schedules/firing";
 import type { CallerSecrets } from "./trigger/auth";
@@ -12,11 +14,13 @@ import type { AnyWorkflow } from "./workflow/define";
 import { createRegistry, type Registry } from "./workflow/registry";
 import { createWorkflowEndpoint } from "./workflow/serve";
 import { type AiConfig, createRunServices, type RunServices } from "./workflow/services";
+import { verifyDeliveries } from "./workflow/verify";
 
 export interface OvertimeConfig {
   workflows: Registry | readonly AnyWorkflow[];
   redis: Redis;
-  qstash: { url?: string; token: string };
+  /** `retry`: the QStash clients' own retries of a failed request (default 5 with backoff; false = none). */
+  qstash: { url?: string; token: string; retry?: false | { retries?: number } };
   /**
    * QStash signing keys; every workflow request is verified with them. Passing "skip-verification"
    * is for local tools only; omitting both is a startup error.
@@ -28,9 +32,22 @@ export interface OvertimeConfig {
   workflowsPath?: string;
   retentionDays?: number;
   keyPrefix?: string;
-  trigger?: { secrets: CallerSecrets; rateLimit?: RateLimitOptions; toleranceSeconds?: number };
+  trigger?: {
+    secrets: CallerSecrets;
+    rateLimit?: RateLimitOptions;
+    toleranceSeconds?: number;
+    /** Crash recovery of triggers (defaults suit production; tests shorten them). */
+    recovery?: {
+      /** An idempotency key left unpublished this long is taken over by the next request (default 5 s). */
+      takeOverAfterMs?: number;
+      /** A queued run this old that QStash does not know is failed as never published (default 60 s). */
+      orphanAfterMs?: number;
+    };
+  };
   /** Budgets, prices and the claim check (lib/workflow/services.ts). */
   ai?: AiConfig;
+  /** Largest request body the API reads (default 1 MiB, QStash's smallest message limit); more is 413. */
+  maxBodyBytes?: number;
 }
 
 export class ConfigError extends Error {
@@ -49,6 +66,8 @@ export interface Overtime {
   limitCaller: CallerLimiter;
   workflowUrl(name: string): string;
   start(options: StartOptions): ReturnType<typeof startRun>;
+  /** A run's record; a queued run that was never published (the app crashed) is settled as failed first. */
+  getRun(runId: string): Promise<RunRecord | undefined>;
   /** Budgets, approvals, tracking: what workflows get as `services`. */
   services: RunServices;
   /** The price table run costs are computed with. */
@@ -63,13 +82,20 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     prefix: config.keyPrefix,
   });
   const tracker = new RunTracker(store);
-  const qstashClient = new QStashClient({ baseUrl: config.qstash.url, token: config.qstash.token });
-  const client = new WorkflowClient({ baseUrl: config.qstash.url, token: config.qstash.token });
+  const clientConfig = { baseUrl: config.qstash.url, token: config.qstash.token, retry: config.qstash.retry };
+  const qstashClient = new QStashClient(clientConfig);
+  const client = new WorkflowClient(clientConfig);
   const workflowUrl = (name: string) => workflowEndpointUrl(config.baseUrl, name, config.workflowsPath);
   const receiver = receiverFor(config.signingKeys);
   const { services, claimCheck, prices } = createRunServices({ store, tracker, client }, config.ai ?? {});
-  const start = (options: StartOptions) => startRun({ registry, store, client, workflowUrl }, options);
-  const serveWorkflows = withScheduleFirings(
+  const recovery = config.trigger?.recovery ?? {};
+  const start = (options: StartOptions) =>
+    startRun({ registry, store, client, workflowUrl, recoverAfterMs: recovery.takeOverAfterMs }, options);
+  const getRun = async (runId: string) => {
+    const run = await store.getRun(runId);
+    return run && settleIfOrphaned({ store, client, orphanAfterMs: recovery.orphanAfterMs }, run);
+  };
+  const endpoint = withScheduleFirings(
     createWorkflowEndpoint({
       registry,
       tracker,
@@ -81,6 +107,8 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     }),
     { registry, receiver, start },
   );
+  const verified = verifyDeliveries(endpoint, { receiver, baseUrl: config.baseUrl });
+  const serveWorkflows = async (request: Request) => withoutInternals(await verified(request));
   const limitCaller = createCallerLimiter(
     config.redis,
     store.keys.rateLimitPrefix(),
@@ -96,6 +124,7 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     limitCaller,
     workflowUrl,
     start,
+    getRun,
     services,
     prices,
   };

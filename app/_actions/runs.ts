@@ -10,7 +10,7 @@ import { type RetryMode, retryRun } from "@/lib/runs/retry";
 async function requireRun(runId: string) {
   const loaded = loadOvertime();
   if (!loaded.ok) throw loaded.problem;
-  const run = await loaded.overtime.store.getRun(runId);
+  const run = await loaded.overtime.getRun(runId);
   if (!run) throw new NotFoundError(`No run with id "${runId}".`);
   return { overtime: loaded.overtime, run };
 }

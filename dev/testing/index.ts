@@ -28,6 +28,8 @@ export interface TestStackOptions {
   model?: { tokensPerMinute?: number; requestsPerMinute?: number };
   /** QStash stand-in's maximum message size (default 1 MB, the free tier). */
   qstashMaxMessageBytes?: number;
+  /** false: the Redis and QStash clients do not retry a failed request (tests of outages stay fast). */
+  clientRetries?: false;
   /** Every log line of the stand-ins (the QStash stand-in logs each API call as `api <METHOD> <path> → <status>`). */
   onLog?: DevStackOptions["onLog"];
   /** Starts the stand-ins; default `startDevStack` (all in this process). Benchmarks pass one that forks them. */
@@ -97,8 +99,12 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
     const boot = () => {
       const overtime = createOvertime({
         workflows: options.workflows,
-        redis: new Redis({ url: dev.env.UPSTASH_REDIS_REST_URL, token: dev.env.UPSTASH_REDIS_REST_TOKEN }),
-        qstash: { url: dev.env.QSTASH_URL, token: dev.env.QSTASH_TOKEN },
+        redis: new Redis({
+          url: dev.env.UPSTASH_REDIS_REST_URL,
+          token: dev.env.UPSTASH_REDIS_REST_TOKEN,
+          ...(options.clientRetries === false && { retry: false }),
+        }),
+        qstash: { url: dev.env.QSTASH_URL, token: dev.env.QSTASH_TOKEN, retry: options.clientRetries },
         signingKeys: { current: dev.env.QSTASH_CURRENT_SIGNING_KEY, next: dev.env.QSTASH_NEXT_SIGNING_KEY },
         baseUrl: url,
         retentionDays: options.retentionDays,

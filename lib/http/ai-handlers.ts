@@ -3,7 +3,8 @@ import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "../ai/errors
 import { runCost, stepCost } from "../cost/compute";
 import type { Overtime } from "../overtime";
 import type { RunRecord, StepRecord } from "../runs/store";
-import { authenticate } from "../trigger/auth";
+import { authorized } from "./authorized";
+import { parseJsonBody } from "./body";
 import { ConflictError, NotFoundError, respond, ValidationError } from "./errors";
 
 /** Routes of the AI layer: approvals and budgets. The Next.js routes are one-line wrappers. */
@@ -21,12 +22,8 @@ export function createAiRouteHandlers(overtime: Overtime): AiRouteHandlers {
   return {
     decideApproval: (request, runId, toolCallId) =>
       respond(async () => {
-        const rawBody = await request.text();
-        authenticate(request.headers, rawBody, {
-          secrets: overtime.config.trigger?.secrets ?? {},
-          toleranceSeconds: overtime.config.trigger?.toleranceSeconds,
-        });
-        const body = decisionBody.safeParse(rawBody.trim() ? safeJson(rawBody) : undefined);
+        const { body: raw } = await authorized(overtime, request);
+        const body = decisionBody.safeParse(parseJsonBody(request, raw, undefined));
         if (!body.success) throw ValidationError.fromZod(body.error);
         try {
           const approval = await services.approvals.decide(runId, toolCallId, body.data);
@@ -56,12 +53,4 @@ export async function runDetails(overtime: Overtime, run: RunRecord, steps: Step
     approvals,
     pendingApprovals: approvals.filter((approval) => approval.status === "pending"),
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ValidationError("The body is not valid JSON.", [{ path: "", message: "not valid JSON" }]);
-  }
 }

@@ -7,9 +7,10 @@ import { RUN_STATUSES } from "../runs/keys";
 import { retryRun } from "../runs/retry";
 import { InvalidCursorError, type RunRecord, type StepRecord } from "../runs/store";
 import { readRunTasks } from "../runs/tasks";
-import { authenticate } from "../trigger/auth";
 import { unknownWorkflowMessage } from "../workflow/registry";
 import { type AiRouteHandlers, createAiRouteHandlers, runDetails } from "./ai-handlers";
+import { authorized } from "./authorized";
+import { parseJsonBody } from "./body";
 import { NotFoundError, respond, ValidationError } from "./errors";
 
 /**
@@ -42,30 +43,24 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
     return { statusUrl: base, eventsUrl: `${base}/events` };
   };
   const requireRun = async (runId: string) => {
-    const run = await store.getRun(runId);
+    const run = await overtime.getRun(runId);
     if (!run) throw new NotFoundError(`No run with id "${runId}" (runs are kept for the retention period).`);
     return run;
   };
-  const caller = (request: Request, rawBody: string) =>
-    authenticate(request.headers, rawBody, {
-      secrets: overtime.config.trigger?.secrets ?? {},
-      toleranceSeconds: overtime.config.trigger?.toleranceSeconds,
-    });
 
   return {
     ...createAiRouteHandlers(overtime),
     trigger: (request, workflow) =>
       respond(async () => {
-        const rawBody = await request.text();
-        const callerId = caller(request, rawBody);
-        await overtime.limitCaller(callerId);
+        const { caller, body } = await authorized(overtime, request);
+        await overtime.limitCaller(caller);
         if (!overtime.registry.get(workflow))
           throw new NotFoundError(unknownWorkflowMessage(overtime.registry, workflow));
         const { runId, deduplicated } = await overtime.start({
           workflow,
-          input: parseJson(rawBody),
+          input: parseJsonBody(request, body),
           source: "webhook",
-          caller: callerId,
+          caller,
           idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
         });
         const urls = runUrls(request, runId);
@@ -97,16 +92,15 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
 
     cancelRun: (request, runId) =>
       respond(async () => {
-        caller(request, "");
+        await authorized(overtime, request);
         await cancelRun(overtime, await requireRun(runId));
         return Response.json({ runId, status: "canceled" });
       }),
 
     retryRun: (request, runId) =>
       respond(async () => {
-        const rawBody = await request.text();
-        caller(request, rawBody);
-        const body = retryBody.safeParse(rawBody ? parseJson(rawBody) : {});
+        const { body: raw } = await authorized(overtime, request);
+        const body = retryBody.safeParse(parseJsonBody(request, raw));
         if (!body.success) throw ValidationError.fromZod(body.error);
         const run = await requireRun(runId);
         const retried = await retryRun(overtime, run, body.data.mode);
@@ -134,11 +128,10 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
 
     notify: (request, eventId) =>
       respond(async () => {
-        const rawBody = await request.text();
-        caller(request, rawBody);
+        const { body } = await authorized(overtime, request);
         const responses = await overtime.client.notify({
           eventId: assertUrlSafeId("eventId", eventId),
-          eventData: rawBody ? parseJson(rawBody) : undefined,
+          eventData: parseJsonBody(request, body, undefined),
         });
         return Response.json({ eventId, notified: responses.length });
       }),
@@ -155,13 +148,4 @@ export async function runView(overtime: Overtime, run: RunRecord, steps: StepRec
     readRunTasks(overtime.store.redis, run.id, overtime.config.keyPrefix),
   ]);
   return { ...details, ...(tasks.length > 0 && { tasks }) };
-}
-
-function parseJson(rawBody: string): unknown {
-  if (rawBody.trim() === "") return {};
-  try {
-    return JSON.parse(rawBody);
-  } catch {
-    throw new ValidationError("The body is not valid JSON.", [{ path: "", message: "not valid JSON" }]);
-  }
 }

@@ -33,6 +33,8 @@ export class Keys {
   idempotency = (workflow: string, caller: string, key: string) =>
     `${this.prefix}:idem:${enc(workflow)}:${enc(caller)}:${enc(key)}`;
   rateLimitPrefix = () => `${this.prefix}:ratelimit`;
+  /** Signatures of signed trigger requests already used (replay protection). */
+  signaturePrefix = () => `${this.prefix}:sig`;
   /** Tool-call approvals of a run, one field per tool call id. */
   approvals = (runId: string) => `${this.prefix}:run:${enc(runId)}:approvals`;
   /** Tasks a workflow publishes for its run (`lib/runs/tasks.ts`), one field per task id. */

@@ -8,6 +8,8 @@ export type TriggerSource = "webhook" | "schedule" | "api" | "parent" | "retry";
 export interface RunError {
   message: string;
   step?: string;
+  /** A stable code for failures Overtime itself decides (e.g. `never_published`). */
+  code?: string;
 }
 
 export interface IncompatibleStep {
@@ -32,6 +34,9 @@ export interface RunRecord {
   waitingFor?: string;
   incompatible?: IncompatibleStep;
   retryOf?: string;
+  /** The Idempotency-Key the run was started with, and the caller (trigger secret id) that sent it. */
+  idempotencyKey?: string;
+  caller?: string;
   /** The run that started this one with `invoke`. */
   parentRunId?: string;
   stepCount: number;
@@ -399,6 +404,8 @@ function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecor
     waitingFor: field("waitingFor") as string | undefined,
     incompatible: field("incompatible") as IncompatibleStep | undefined,
     retryOf: field("retryOf") as string | undefined,
+    idempotencyKey: field("idempotencyKey") as string | undefined,
+    caller: field("caller") as string | undefined,
     parentRunId: field("parentRunId") as string | undefined,
     stepCount,
     redisCommands: optionalNumber("redisCommands"),

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { Redis } from "@upstash/redis";
 import { UnauthorizedError } from "../http/errors";
 
 /** Who may trigger: caller id → shared secret. The caller id keys the rate limit and idempotency keys. */
@@ -33,6 +34,33 @@ export function authenticate(headers: Headers, rawBody: string, options: AuthOpt
   );
 }
 
+/** True when the request authenticates with a signature (which must then be used once only). */
+export function isSigned(headers: Headers): boolean {
+  return !headers.get("authorization") && headers.get(SIGNATURE_HEADER) !== null;
+}
+
+/**
+ * Refuses a signed request seen before: the signature is remembered (hashed) in Redis for longer than the
+ * timestamp tolerance, so within the window a replay is caught and after it the timestamp is stale.
+ */
+export async function rememberSignature(
+  redis: Redis,
+  keyPrefix: string,
+  headers: Headers,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): Promise<void> {
+  const signature = headers.get(SIGNATURE_HEADER) ?? "";
+  const key = `${keyPrefix}:${createHash("sha256").update(signature).digest("base64url")}`;
+  const fresh = await redis.set(key, "1", { nx: true, ex: toleranceSeconds * 2 + 60 });
+  if (fresh === null) {
+    throw new UnauthorizedError(
+      "This signed request was already used; sign every request anew (replay refused).",
+    );
+  }
+}
+
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+
 /** The signature a caller sends (exported for clients and tests). */
 export function signBody(secret: string, timestamp: number, rawBody: string): string {
   return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex")}`;
@@ -55,11 +83,11 @@ function signedCaller(
   options: AuthOptions,
 ): string {
   const timestamp = Number(timestampHeader);
-  if (!timestampHeader || !Number.isInteger(timestamp)) {
+  if (!timestampHeader || !/^\d{1,12}$/.test(timestampHeader)) {
     throw new UnauthorizedError(`A signed request needs ${TIMESTAMP_HEADER} in unix seconds.`);
   }
   const nowSeconds = Math.floor((options.now?.() ?? Date.now()) / 1000);
-  const tolerance = options.toleranceSeconds ?? 300;
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (Math.abs(nowSeconds - timestamp) > tolerance) {
     throw new UnauthorizedError(`Stale timestamp: more than ${tolerance} s from the server's clock.`);
   }

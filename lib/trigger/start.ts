@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { Client as WorkflowClient } from "@upstash/workflow";
-import { HttpError, NotFoundError, ValidationError } from "../http/errors";
+import { DependencyUnavailableError } from "../errors";
+import { NotFoundError, ValidationError } from "../http/errors";
 import { assertUrlSafeId } from "../ids";
 import type { RunStore, TriggerSource } from "../runs/store";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
 import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
-
-export const IDEMPOTENCY_TTL_SECONDS = 86_400;
+import { claimKey, inputHash, markPublished, releaseKey } from "./idempotency";
 
 export interface StartDeps {
   registry: Registry;
@@ -14,7 +14,14 @@ export interface StartDeps {
   client: WorkflowClient;
   /** Full URL of a workflow's serve endpoint. */
   workflowUrl(name: string): string;
+  /**
+   * How long an idempotency key may stay unpublished before a request with the same key takes over
+   * and publishes its run (the first request crashed). Default 5 s.
+   */
+  recoverAfterMs?: number;
 }
+
+export const DEFAULT_RECOVER_AFTER_MS = 5_000;
 
 export interface StartOptions {
   workflow: string;
@@ -35,24 +42,43 @@ export interface StartedRun {
   deduplicated: boolean;
 }
 
-/** Validates input, records the queued run and publishes it to QStash; never runs a step itself. */
+/**
+ * Validates input, records the queued run and publishes it to QStash; never runs a step itself.
+ *
+ * With an idempotency key the steps are ordered so a crash at any point leaves a state the next request
+ * with the same key completes: the key is claimed for a run id first (marked unpublished), the queued
+ * record is written, the run is published, then the key is marked published. A later request that
+ * finds the key unpublished publishes the same run id again: QStash answers "already exists" for an
+ * active run, and a run that already moved past `queued` in Overtime's record is not published again.
+ */
 export async function startRun(deps: StartDeps, options: StartOptions): Promise<StartedRun> {
   const definition = deps.registry.get(options.workflow);
   if (!definition) throw new NotFoundError(unknownWorkflowMessage(deps.registry, options.workflow));
   const parsed = definition.input.safeParse(options.input);
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, "input");
 
-  const runId = assertUrlSafeId("runId", `wfr_${options.runId ?? randomUUID()}`);
-  const idempotencyKey = options.idempotencyKey
+  let runId = assertUrlSafeId("runId", `wfr_${options.runId ?? randomUUID()}`);
+  const key = options.idempotencyKey
     ? deps.store.keys.idempotency(definition.name, options.caller ?? "anonymous", options.idempotencyKey)
     : undefined;
-  if (idempotencyKey) {
-    const earlier = await deps.store.redis.set<string>(idempotencyKey, runId, {
-      nx: true,
-      get: true,
-      ex: IDEMPOTENCY_TTL_SECONDS,
-    });
-    if (earlier) return { runId: String(earlier), deduplicated: true };
+  const hash = key ? inputHash(parsed.data) : "";
+  let deduplicated = false;
+  if (key) {
+    const claim = await claimKey(deps.store.redis, key, { runId, inputHash: hash, claimedAt: Date.now() });
+    if (!claim.first) {
+      const { earlier } = claim;
+      runId = earlier.runId;
+      deduplicated = true;
+      // Unpublished and young: the first request is most likely still publishing it.
+      const inFlight = Date.now() - earlier.claimedAt < (deps.recoverAfterMs ?? DEFAULT_RECOVER_AFTER_MS);
+      if (earlier.published || inFlight) return { runId, deduplicated };
+      const record = await deps.store.getRun(runId);
+      if (record && record.status !== "queued") {
+        await markPublished(deps.store.redis, key, earlier);
+        return { runId, deduplicated };
+      }
+      // The first request stopped before QStash accepted the run: finish its work with the same id.
+    }
   }
 
   await deps.store.apply([
@@ -63,6 +89,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
         input: deps.store.bounded(parsed.data),
         label: options.label,
         retryOf: options.retryOf,
+        ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey, caller: options.caller }),
       },
     }),
     deps.store.emit(runId, "run.status", { status: "queued" }),
@@ -83,17 +110,25 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       ...(definition.flowControl && { flowControl: definition.flowControl }),
     });
   } catch (error) {
-    if (idempotencyKey) await deps.store.redis.del(idempotencyKey);
+    // The caller is told the run did not start, so neither the key nor the record may say it did.
+    if (key) await releaseKey(deps.store.redis, key);
     await deps.store.apply([
       deps.store.updateRun(runId, definition.name, {
         status: "failed",
         set: {
-          error: { message: `Could not publish the run to QStash: ${String(error)}` },
+          error: { message: `Could not publish the run to QStash: ${errorMessage(error)}` },
           finishedAt: Date.now(),
         },
       }),
     ]);
-    throw new HttpError(502, "publish_failed", `Could not start the run: ${String(error)}`);
+    // QStash's own answers (too large, rate limited, …) keep their meaning; anything else means unreachable.
+    if (error instanceof Error && error.name === "QstashError") throw error;
+    throw new DependencyUnavailableError("qstash", `Could not start the run: ${errorMessage(error)}`);
   }
-  return { runId, deduplicated: false };
+  if (key) await markPublished(deps.store.redis, key, { runId, inputHash: hash, claimedAt: Date.now() });
+  return { runId, deduplicated };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

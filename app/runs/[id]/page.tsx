@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { ConfigurationProblem } from "@/app/_components/states";
 import { loadOvertime } from "@/app/_lib/server";
 import { runView } from "@/lib/http/handlers";
+import { isUrlSafeId } from "@/lib/ids";
 import { RunLive } from "./run-live";
 import type { RunView } from "./use-run-live";
 
@@ -18,8 +19,9 @@ export default async function RunPage({ params }: Params) {
   const runId = decodeURIComponent((await params).id);
   const loaded = loadOvertime();
   if (!loaded.ok) return <ConfigurationProblem error={loaded.problem} />;
-  const { store } = loaded.overtime;
-  const [run, steps] = await Promise.all([store.getRun(runId), store.getSteps(runId)]);
+  const { overtime } = loaded;
+  if (!isUrlSafeId(runId)) notFound();
+  const [run, steps] = await Promise.all([overtime.getRun(runId), overtime.store.getSteps(runId)]);
   if (!run) notFound(); // answers 404 with ./not-found.tsx
   const details = (await runView(loaded.overtime, run, steps)) as RunView;
   return <RunLive initial={details} renderedAt={Date.now()} />;

@@ -124,6 +124,7 @@ describe("POST /api/trigger/{workflow}", () => {
       expect(((await response.json()) as { error: { message: string } }).error.message).toContain(message);
     }
     const signed = await post("/api/trigger/order", raw, {
+      "content-type": "application/json",
       "x-overtime-timestamp": String(now),
       "x-overtime-signature": signBody(SECRET, now, raw),
     });
