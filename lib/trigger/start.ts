@@ -68,7 +68,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       status: "queued",
       setOnce: {
         source: options.source,
-        input: deps.store.bounded(parsed.data),
+        input: parsed.data,
         label: options.label,
         retryOf: options.retryOf,
       },
