@@ -1,5 +1,6 @@
 import { type NextRequest, NextResponse } from "next/server";
 import { checkAccess, resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
+import { appSessions } from "@/lib/dashboard/sessions";
 
 /** Every page and API route passes through here; see lib/dashboard/access.ts for the rules. */
 export async function proxy(request: NextRequest): Promise<Response> {
@@ -11,22 +12,26 @@ export async function proxy(request: NextRequest): Promise<Response> {
       { status: 400 },
     );
   }
-  const verdict = await checkAccess(resolveAccess(process.env), {
-    method: request.method,
-    pathname,
-    headers: request.headers,
-    sessionCookie: request.cookies.get(SESSION_COOKIE)?.value,
-  });
+  const verdict = await checkAccess(
+    resolveAccess(process.env),
+    {
+      method: request.method,
+      pathname,
+      headers: request.headers,
+      sessionCookie: request.cookies.get(SESSION_COOKIE)?.value,
+    },
+    appSessions(),
+  );
   if (verdict.allow) return NextResponse.next();
-  if (pathname.startsWith("/api/") || verdict.status === 403 || request.method !== "GET") {
-    const code = verdict.status === 401 ? "unauthorized" : "forbidden";
-    return Response.json(
-      { error: { code, message: verdict.message } },
-      {
-        status: verdict.status,
-        headers: verdict.status === 401 ? { "www-authenticate": 'Bearer realm="overtime"' } : {},
-      },
-    );
+  if (pathname.startsWith("/api/") || verdict.status !== 401 || request.method !== "GET") {
+    const code = { 401: "unauthorized", 403: "forbidden", 503: "unavailable" }[verdict.status];
+    const headers: Record<string, string> =
+      verdict.status === 401
+        ? { "www-authenticate": 'Bearer realm="overtime"' }
+        : verdict.status === 503
+          ? { "retry-after": "5" }
+          : {};
+    return Response.json({ error: { code, message: verdict.message } }, { status: verdict.status, headers });
   }
   // A page: 401 with no data, and a browser moves on to the sign-in page, which comes back here after.
   const login = `/login?next=${encodeURIComponent(`${pathname}${search}`)}`;

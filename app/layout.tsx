@@ -2,10 +2,11 @@ import type { Metadata, Viewport } from "next";
 import { cookies } from "next/headers";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { resolveAccess, SESSION_COOKIE, verifySession } from "@/lib/dashboard/access";
+import { resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
+import { appSessions } from "@/lib/dashboard/sessions";
 import { HealthDot } from "./_components/health-dot";
 import { NavLinks } from "./_components/nav-links";
-import { signOut } from "./login/actions";
+import { signOut, signOutEverywhere } from "./login/actions";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -30,11 +31,22 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <div className="topbar-side">
             <HealthDot />
             {signedInWithToken && (
-              <form action={signOut}>
-                <button type="submit" className="link-button">
-                  Sign out
-                </button>
-              </form>
+              <>
+                <form action={signOut}>
+                  <button type="submit" className="link-button">
+                    Sign out
+                  </button>
+                </form>
+                <form action={signOutEverywhere}>
+                  <button
+                    type="submit"
+                    className="link-button"
+                    title="End every dashboard session, on every device"
+                  >
+                    Sign out everywhere
+                  </button>
+                </form>
+              </>
             )}
           </div>
         </header>
@@ -47,5 +59,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
 async function hasSession(): Promise<boolean> {
   const access = resolveAccess(process.env);
   const cookie = (await cookies()).get(SESSION_COOKIE)?.value;
-  return access.mode === "token" && cookie !== undefined && (await verifySession(access.token, cookie));
+  if (access.mode !== "token" || cookie === undefined) return false;
+  return (
+    (await appSessions()
+      ?.verify(access.token, cookie)
+      .catch(() => false)) ?? false
+  );
 }

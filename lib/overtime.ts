@@ -2,7 +2,6 @@ import { Client as QStashClient, Receiver } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
 import { Client as WorkflowClient } from "@upstash/workflow";
 import type { PriceTable } from "./cost/pricing";
-import { withoutInternals } from "./http/internals";
 import { settleIfOrphaned } from "./runs/orphans";
 import { type RunRecord, RunStore } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
@@ -107,8 +106,7 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     }),
     { registry, receiver, start },
   );
-  const verified = verifyDeliveries(endpoint, { receiver, baseUrl: config.baseUrl });
-  const serveWorkflows = async (request: Request) => withoutInternals(await verified(request));
+  const serveWorkflows = verifyDeliveries(endpoint, { receiver, baseUrl: config.baseUrl });
   const limitCaller = createCallerLimiter(
     config.redis,
     store.keys.rateLimitPrefix(),

@@ -2,16 +2,20 @@ import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
 import { z } from "zod";
 import { redis as appRedis } from "@/lib/redis";
+import { isLastAttempt } from "@/lib/runs/tracking";
 import { defineWorkflow } from "@/lib/workflow/define";
 
-/** Thrown by a saga step for a failure that retrying cannot fix: the saga compensates instead. */
+/** Thrown by a saga step for a failure that retrying cannot fix: the saga compensates at once. */
 export class PermanentStepError extends Error {
   override name = "PermanentStepError";
 }
 
 export interface SagaStep {
   name: string;
-  /** Does the work. Throw `PermanentStepError` to roll back; any other error is retried by QStash. */
+  /**
+   * Does the work. Throw `PermanentStepError` to roll back now; any other error is retried by QStash,
+   * and rolls back when the step's last retry fails too.
+   */
   run(): Promise<unknown>;
   /** Undoes `run`. Must be idempotent: a retried compensation step runs it again. */
   compensate(): Promise<unknown>;
@@ -24,10 +28,10 @@ export type SagaResult =
 type StepOutcome = { ok: true } | { ok: false; reason: string };
 
 /**
- * Runs `steps` in order, each as a durable step. When one fails permanently, the ones before it are
- * compensated in reverse order, each as its own step (`compensate-<name>`), so a crash mid-rollback
- * resumes where it stopped. The failure is a value of the step, not a thrown error: a thrown one would
- * be retried and then fail the run with no chance to compensate.
+ * Runs `steps` in order, each as a durable step. When one fails permanently (or its retries run out),
+ * the ones before it are compensated in reverse order, each as its own step (`compensate-<name>`), so a
+ * crash mid-rollback resumes where it stopped. The failure is a value of the step, not a thrown error:
+ * a thrown one on the last attempt would fail the run with no chance to compensate.
  */
 export async function runSaga(
   context: WorkflowContext<unknown>,
@@ -41,7 +45,9 @@ export async function runSaga(
         return { ok: true };
       } catch (error) {
         if (error instanceof PermanentStepError) return { ok: false, reason: error.message };
-        throw error;
+        if (!isLastAttempt(context)) throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, reason: `${message} (retries exhausted after ${context.retried + 1} attempts)` };
       }
     });
     if (!outcome.ok) {
@@ -69,11 +75,14 @@ export const UPGRADE_STEPS = [
 ] as const;
 
 /**
- * Applies a step's effect once: marks it applied and logs it, atomically. KEYS: state hash, log list.
- * ARGV: step. Returns 1 when applied now, 0 when it already was.
+ * Applies a step's effect unless it is in effect: marks it applied and logs it, atomically. A step
+ * compensated by an earlier rollback of the same change is applied again, so a change run again after
+ * a rollback really is in effect when it reports `completed`. KEYS: state hash, log list. ARGV: step.
+ * Returns 1 when applied now, 0 when it already was.
  */
 const APPLY_SCRIPT = `
-if redis.call('HSETNX', KEYS[1], ARGV[1], 'applied') == 0 then return 0 end
+if redis.call('HGET', KEYS[1], ARGV[1]) == 'applied' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], 'applied')
 redis.call('RPUSH', KEYS[2], 'applied:' .. ARGV[1])
 return 1
 `;
@@ -94,6 +103,8 @@ return 1
 
 export interface SagaDependencies {
   redis: () => Redis;
+  /** Called before each step's effect; tests throw here to make a step fail until its retries run out. */
+  beforeApply?(step: string): void | Promise<void>;
   /** Called after each compensation's effect; tests throw here to force a retry of the step. */
   afterCompensate?(step: string): void | Promise<void>;
 }
@@ -105,7 +116,7 @@ const input = z.object({
 });
 
 /** The saga variant of the drip: a multi-step change that rolls back in reverse when a step fails. */
-export function createSagaWorkflow({ redis, afterCompensate }: SagaDependencies) {
+export function createSagaWorkflow({ redis, beforeApply, afterCompensate }: SagaDependencies) {
   return defineWorkflow({
     name: "saga",
     description: "A four-step plan upgrade; a permanent failure compensates the finished steps in reverse.",
@@ -118,6 +129,7 @@ export function createSagaWorkflow({ redis, afterCompensate }: SagaDependencies)
           async run() {
             if (failAt === index + 1)
               throw new PermanentStepError(`${name} was declined (simulated failure)`);
+            await beforeApply?.(name);
             await redis().eval(APPLY_SCRIPT, [keys.state, keys.log], [name]);
           },
           async compensate() {

@@ -1,6 +1,7 @@
 import { cookies, headers } from "next/headers";
 import { app } from "@/app/overtime";
 import { checkAccess, resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
+import { appSessions } from "@/lib/dashboard/sessions";
 import { EnvError } from "@/lib/env";
 import { HttpError } from "@/lib/http/errors";
 import type { Overtime } from "@/lib/overtime";
@@ -22,12 +23,16 @@ export function loadOvertime(): Loaded {
  * from any page that imports it, so a matcher change must not silently open it.
  */
 export async function assertActionAllowed(): Promise<void> {
-  const verdict = await checkAccess(resolveAccess(process.env), {
-    method: "POST",
-    pathname: "/_action",
-    headers: await headers(),
-    sessionCookie: (await cookies()).get(SESSION_COOKIE)?.value,
-  });
+  const verdict = await checkAccess(
+    resolveAccess(process.env),
+    {
+      method: "POST",
+      pathname: "/_action",
+      headers: await headers(),
+      sessionCookie: (await cookies()).get(SESSION_COOKIE)?.value,
+    },
+    appSessions(),
+  );
   if (!verdict.allow) throw new Error(verdict.message);
 }
 

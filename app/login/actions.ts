@@ -2,14 +2,15 @@
 
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { assertActionAllowed } from "@/app/_lib/server";
 import {
-  createSession,
   isSameOrigin,
   resolveAccess,
   SESSION_COOKIE,
-  SESSION_TTL_SECONDS,
   sameSecret,
+  sessionCookieSecure,
 } from "@/lib/dashboard/access";
+import { appSessions } from "@/lib/dashboard/sessions";
 
 export interface SignInState {
   error?: string;
@@ -29,17 +30,47 @@ export async function signIn(_previous: SignInState, form: FormData): Promise<Si
   if (!isSameOrigin(requestHeaders)) return { error: "Sign in from this site's own page." };
   const token = String(form.get("token") ?? "");
   if (!(await sameSecret(token, access.token))) return { error: "That token is not right." };
-  (await cookies()).set(SESSION_COOKIE, await createSession(access.token), {
+  const sessions = appSessions();
+  if (!sessions) {
+    return { error: "Sessions are kept in Redis: set UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN." };
+  }
+  let session: string;
+  try {
+    session = await sessions.create(access.token);
+  } catch {
+    return { error: "Redis is unreachable, so no session could be started; try again shortly." };
+  }
+  (await cookies()).set(SESSION_COOKIE, session, {
     httpOnly: true,
     sameSite: "strict",
-    secure: requestHeaders.get("x-forwarded-proto") === "https",
+    secure: sessionCookieSecure(process.env.NODE_ENV, requestHeaders),
     path: "/",
-    maxAge: SESSION_TTL_SECONDS,
+    maxAge: sessions.ttlSeconds,
   });
   redirect(safeNext(form.get("next")));
 }
 
+/** Ends this browser's session on the server too: a copy of the cookie stops working. */
 export async function signOut(): Promise<void> {
-  (await cookies()).delete(SESSION_COOKIE);
+  await endSessions(async (token, cookie) => {
+    if (cookie) await appSessions()?.revoke(token, cookie);
+  });
+}
+
+/** Ends every dashboard session, everywhere (e.g. after a laptop was lost); this one included. */
+export async function signOutEverywhere(): Promise<void> {
+  await assertActionAllowed();
+  await endSessions(async () => {
+    await appSessions()?.revokeAll();
+  });
+}
+
+async function endSessions(
+  revoke: (token: string, cookie: string | undefined) => Promise<void>,
+): Promise<void> {
+  const access = resolveAccess(process.env);
+  const jar = await cookies();
+  if (access.mode === "token") await revoke(access.token, jar.get(SESSION_COOKIE)?.value);
+  jar.delete(SESSION_COOKIE);
   redirect("/login");
 }

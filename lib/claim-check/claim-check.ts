@@ -32,6 +32,15 @@ export class ClaimNotFoundError extends Error {
   }
 }
 
+/** How a claimed value is stored in Redis: gzip-compressed JSON, base64 (the REST API carries strings). */
+export function packClaim(json: string): string {
+  return gzipSync(json).toString("base64");
+}
+
+export function unpackClaim(stored: unknown): string {
+  return gunzipSync(Buffer.from(String(stored), "base64")).toString("utf8");
+}
+
 export function isClaimTicket(value: unknown): value is ClaimTicket {
   return typeof value === "object" && value !== null && "overtime:claim" in value;
 }
@@ -63,7 +72,7 @@ export class ClaimCheck {
     // value an earlier occurrence's ticket stands for, or its replay would see the latest result.
     const digest = createHash("sha256").update(json).digest("base64url").slice(0, 32);
     const key = `${this.options.prefix}:${encodeURIComponent(runId)}:${digest}`;
-    const stored = gzipSync(json).toString("base64");
+    const stored = packClaim(json);
     await this.options.redis.set(key, stored, { ex: this.options.ttlSeconds });
     this.options.onCommands?.(runId, 1);
     this.cache.set(key, JSON.parse(json), bytes);
@@ -113,7 +122,7 @@ export class ClaimCheck {
         for (const waiter of entry.waiters) waiter.reject(new ClaimNotFoundError(key));
         return;
       }
-      const json = gunzipSync(Buffer.from(String(stored), "base64")).toString("utf8");
+      const json = unpackClaim(stored);
       const value = JSON.parse(json);
       this.cache.set(key, value, json.length);
       for (const waiter of entry.waiters) waiter.resolve(structuredClone(value));

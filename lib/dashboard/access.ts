@@ -1,9 +1,11 @@
 import { dashboardToken } from "../env";
+import type { SessionVerifier } from "./sessions";
 
 /**
  * Who may reach the dashboard and the run API. Decided in one place, from two variables:
  *
- * - `DASHBOARD_TOKEN` set (any NODE_ENV) → "token": a session cookie (from /login) or `Authorization: Bearer`.
+ * - `DASHBOARD_TOKEN` set (any NODE_ENV) → "token": a session cookie (from /login, checked against the
+ *   server-side session store, see ./sessions.ts) or `Authorization: Bearer`.
  * - production without a valid token → "locked": 401 everywhere, with a message saying what to set.
  * - otherwise (local dev) → "local": open, but only to requests addressed to a loopback host.
  *
@@ -29,7 +31,15 @@ export function resolveAccess(source: { NODE_ENV?: string; DASHBOARD_TOKEN?: str
 }
 
 export const SESSION_COOKIE = "overtime_session";
-export const SESSION_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * The session cookie is `Secure` in production whatever proxy headers say (a proxy that drops
+ * x-forwarded-proto must not downgrade it); in development only a request to this machine may get it
+ * over plain http.
+ */
+export function sessionCookieSecure(nodeEnv: string | undefined, headers: Headers): boolean {
+  return nodeEnv === "production" || !isLoopbackHost(requestHost(headers));
+}
 
 /**
  * Paths that authenticate themselves and must stay reachable without a dashboard credential:
@@ -55,17 +65,24 @@ export interface AccessRequest {
   pathname: string;
   headers: Headers;
   sessionCookie?: string;
-  now?: number;
 }
 
-export type Verdict = { allow: true } | { allow: false; status: 401 | 403; message: string };
+export type Verdict = { allow: true } | { allow: false; status: 401 | 403 | 503; message: string };
 
 const allow: Verdict = { allow: true };
-const deny = (status: 401 | 403, message: string): Verdict => ({ allow: false, status, message });
+const deny = (status: 401 | 403 | 503, message: string): Verdict => ({ allow: false, status, message });
 
-export async function checkAccess(access: Access, request: AccessRequest): Promise<Verdict> {
+/** Without `sessions` (no session store reachable) a session cookie is not accepted: bearer only. */
+export async function checkAccess(
+  access: Access,
+  request: AccessRequest,
+  sessions?: SessionVerifier,
+): Promise<Verdict> {
   if (hasOwnAuth(request.method, request.pathname)) return allow;
-  const credential = await credentialOf(access, request);
+  const credential = await credentialOf(access, request, sessions);
+  if (credential === "unavailable") {
+    return deny(503, "Sessions cannot be checked right now (Redis is unreachable); try again shortly.");
+  }
   if (credential === "none") {
     if (access.mode === "locked") return deny(401, access.reason);
     if (access.mode === "local") {
@@ -89,17 +106,23 @@ export async function checkAccess(access: Access, request: AccessRequest): Promi
   return allow;
 }
 
-type Credential = "bearer" | "session" | "localhost" | "none";
+type Credential = "bearer" | "session" | "localhost" | "none" | "unavailable";
 
-async function credentialOf(access: Access, request: AccessRequest): Promise<Credential> {
+async function credentialOf(
+  access: Access,
+  request: AccessRequest,
+  sessions: SessionVerifier | undefined,
+): Promise<Credential> {
   if (access.mode === "locked") return "none";
   if (access.mode === "local") return isLoopbackHost(requestHost(request.headers)) ? "localhost" : "none";
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.get("authorization")?.trim() ?? "")?.[1];
   if (bearer !== undefined && (await sameSecret(bearer, access.token))) return "bearer";
-  if (request.sessionCookie && (await verifySession(access.token, request.sessionCookie, request.now))) {
-    return "session";
+  if (!request.sessionCookie || !sessions) return "none";
+  try {
+    return (await sessions.verify(access.token, request.sessionCookie)) ? "session" : "none";
+  } catch {
+    return "unavailable";
   }
-  return "none";
 }
 
 const isSafeMethod = (method: string) => method === "GET" || method === "HEAD" || method === "OPTIONS";
@@ -126,22 +149,6 @@ export function isSameOrigin(headers: Headers): boolean {
   return headers.get("sec-fetch-site") === "same-origin";
 }
 
-/** `<expires unix s>.<base64url HMAC-SHA256(token, expires)>`: proves a sign-in without holding the token. */
-export async function createSession(token: string, now = Date.now()): Promise<string> {
-  const expires = Math.floor(now / 1000) + SESSION_TTL_SECONDS;
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(token), sessionPayload(expires));
-  return `${expires}.${toBase64Url(new Uint8Array(signature))}`;
-}
-
-export async function verifySession(token: string, cookie: string, now = Date.now()): Promise<boolean> {
-  const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(cookie);
-  if (!match) return false;
-  const expires = Number(match[1]);
-  if (expires * 1000 <= now) return false;
-  const signature = fromBase64Url(match[2] as string);
-  return crypto.subtle.verify("HMAC", await hmacKey(token), signature, sessionPayload(expires));
-}
-
 /** Constant-time: compares HMACs of both under a per-call key, so neither length nor prefix leaks. */
 export async function sameSecret(given: string, expected: string): Promise<boolean> {
   const key = await hmacKey(crypto.randomUUID());
@@ -150,23 +157,10 @@ export async function sameSecret(given: string, expected: string): Promise<boole
 }
 
 const encode = (text: string) => new TextEncoder().encode(text);
-const sessionPayload = (expires: number) => encode(`overtime-dashboard-session:${expires}`);
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
     "verify",
   ]);
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }

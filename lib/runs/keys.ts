@@ -39,6 +39,8 @@ export class Keys {
   approvals = (runId: string) => `${this.prefix}:run:${enc(runId)}:approvals`;
   /** Tasks a workflow publishes for its run (`lib/runs/tasks.ts`), one field per task id. */
   tasks = (runId: string) => `${this.prefix}:run:${enc(runId)}:tasks`;
+  /** The full input of a run whose record keeps only a preview (claim check, see RunStore.updateRun). */
+  input = (runId: string) => `${this.prefix}:run:${enc(runId)}:input`;
   /** Large step results (claim check): `<prefix>:<runId>:<step>`. */
   claimPrefix = () => `${this.prefix}:claim`;
   budgetPrefix = () => `${this.prefix}:budget`;

@@ -33,7 +33,7 @@ export async function retryRun(overtime: Overtime, run: RunRecord, mode: RetryMo
   }
   const started = await overtime.start({
     workflow: run.workflow,
-    input: run.input,
+    input: await inputOf(overtime, run),
     source: "retry",
     retryOf: run.id,
   });
@@ -50,9 +50,21 @@ async function resumeFromDlq(overtime: Overtime, run: RunRecord): Promise<Retrie
   await store.apply([
     store.updateRun(resumed.workflowRunId, run.workflow, {
       status: "queued",
-      setOnce: { source: "retry", retryOf: run.id, input: run.input, label: run.label },
+      setOnce: { source: "retry", retryOf: run.id, input: await inputOf(overtime, run), label: run.label },
     }),
     store.emit(resumed.workflowRunId, "run.status", { status: "queued", resumedFrom: run.id }),
   ]);
   return { runId: resumed.workflowRunId, mode: "resume" };
+}
+
+/** The run's whole input: its record may show only a preview of a large one. */
+async function inputOf(overtime: Overtime, run: RunRecord): Promise<unknown> {
+  const stored = await overtime.store.fullInput(run.id);
+  if (!stored.found) {
+    throw new ConflictError(
+      `Run "${run.id}" has a large input that is no longer stored (expired with the run's retention); ` +
+        "start a new run with the input instead.",
+    );
+  }
+  return stored.input;
 }

@@ -5,10 +5,13 @@
 
 /**
  * Updates a run hash and its indexes.
- * KEYS: run, all-index, workflow-index, 7 status indexes, 7 workflow+status indexes (RUN_STATUSES order)
+ * KEYS: run, all-index, workflow-index, 7 status indexes, 7 workflow+status indexes (RUN_STATUSES order),
+ *       full input (kept as long as the record when the record holds only a preview)
  * ARGV: setJson, setOnceJson, status ("" = keep), mode ("normal" | "reopen"), now, ttlSeconds, cutoff, member,
- *       seq ("" = unordered)
+ *       seq ("" = unordered), recoveredStep ("" = none)
  * Set-once fields always apply (a late first write still brings the input, source and parent).
+ * A set field whose value is JSON null is removed (so a later set-once write can fill it again).
+ * recoveredStep: that step succeeded, so an error it (or no step) left on the run is stale and removed.
  * A terminal status sticks unless mode is "reopen" (DLQ resume); "queued" never replaces a status.
  * A seq below the stored one is a late write from an earlier step: only its set-once fields apply.
  */
@@ -27,12 +30,22 @@ if seq then
   if applied and seq < applied then stale = true else redis.call('HSET', KEYS[1], 'seq', seq) end
 end
 if stale then status = '' else
-  for field, value in pairs(cjson.decode(ARGV[1])) do redis.call('HSET', KEYS[1], field, value) end
+  if ARGV[10] ~= '' then
+    local raw = redis.call('HGET', KEYS[1], 'error')
+    local ok, err = pcall(cjson.decode, raw or '')
+    if ok and type(err) == 'table' and (err.step == nil or err.step == ARGV[10]) then
+      redis.call('HDEL', KEYS[1], 'error')
+    end
+  end
+  for field, value in pairs(cjson.decode(ARGV[1])) do
+    if value == 'null' then redis.call('HDEL', KEYS[1], field) else redis.call('HSET', KEYS[1], field, value) end
+  end
 end
 redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[5])
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
 local ttl = tonumber(ARGV[6])
 redis.call('EXPIRE', KEYS[1], ttl)
+if redis.call('HEXISTS', KEYS[1], 'inputClaimed') == 1 then redis.call('EXPIRE', KEYS[18], ttl) end
 local score = tonumber(redis.call('HGET', KEYS[1], 'createdAt'))
 local member = ARGV[8]
 local function index(key)

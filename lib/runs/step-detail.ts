@@ -1,10 +1,14 @@
 import type { StepLog } from "@upstash/workflow";
 import type { Overtime } from "../overtime";
 import { storedJsonOrText } from "../stored-json";
+import { errorText } from "./error-text";
 
 export interface StepAttemptError {
+  /** 1 for the first delivery of the step. */
+  attempt: number;
   at: number;
   status: number;
+  /** The error's message only: no stack trace, no server path. */
   message: string;
 }
 
@@ -38,7 +42,12 @@ export async function readStepDetail(overtime: Overtime, runId: string, step: st
     .flatMap((group) => group.steps)
     .filter((pending) => pending.stepName === name || pending.stepName === undefined)
     .flatMap((pending) => pending.errors ?? [])
-    .map((error) => ({ at: error.time, status: error.status, message: error.body || error.error }));
+    .map((error, index) => ({
+      attempt: index + 1,
+      at: error.time,
+      status: error.status,
+      message: errorText(error.body || error.error),
+    }));
   if (!finished) return { step, finished: false, errors };
   const output = storedJsonOrText(finished.out);
   return {

@@ -1,4 +1,5 @@
 import type { Pipeline, Redis } from "@upstash/redis";
+import { packClaim, unpackClaim } from "../claim-check/claim-check";
 import { storedJsonOrText } from "../stored-json";
 import { Keys, RUN_STATUSES, type RunStatus } from "./keys";
 import { EMIT_EVENT, UPDATE_RUN } from "./scripts";
@@ -51,7 +52,8 @@ export interface StepUsage {
   outputTokens: number;
 }
 
-export type StepOutcome = "running" | "sleeping" | "waiting" | "succeeded" | "failed";
+/** `timed-out`: a wait whose timeout came before the event (the run goes on; the step did not succeed). */
+export type StepOutcome = "running" | "sleeping" | "waiting" | "succeeded" | "timed-out" | "failed";
 
 export interface StepRecord {
   name: string;
@@ -81,6 +83,8 @@ export interface StepFinishDetail {
   usage?: StepUsage;
   /** Real size of a result the claim check stored (the history holds only its ticket). */
   claimedBytes?: number;
+  /** A wait that ended by its timeout. */
+  timedOut?: boolean;
 }
 
 export interface RunEvent {
@@ -102,6 +106,8 @@ export interface RunPatch {
    * (an earlier invocation's pipeline that arrived late) keeps only its `setOnce` fields.
    */
   seq?: number;
+  /** A step that succeeded: an error it (or no particular step) left on the run is removed. */
+  recoveredStep?: string;
 }
 
 export interface ListOptions {
@@ -158,16 +164,27 @@ export class RunStore {
     return Math.ceil(this.retentionMs / 1000);
   }
 
-  /** Creates or updates a run (and its index entries); `workflow` is needed to place it in the indexes. */
+  /**
+   * Creates or updates a run (and its index entries); `workflow` is needed to place it in the indexes.
+   * A large `input` is claim-checked: the record keeps a preview, the full value is stored beside it
+   * for retries and restarts (`fullInput`).
+   */
   updateRun(runId: string, workflow: string, patch: RunPatch): Op {
     const now = Date.now();
     const set = encodeFields({ ...patch.set });
+    const claim = this.claimInput(patch.setOnce?.input);
     // No default `source` here: a late first write must still be able to set it (read as "api" if absent).
-    const setOnce = encodeFields({ id: runId, workflow, ...patch.setOnce });
+    const setOnce = encodeFields({
+      id: runId,
+      workflow,
+      ...patch.setOnce,
+      ...(claim && { input: claim.preview, inputClaimed: true }),
+    });
     return (pipeline) => {
+      if (claim) pipeline.set(this.keys.input(runId), claim.stored, { ex: this.ttlSeconds });
       pipeline.eval(
         UPDATE_RUN,
-        [this.keys.run(runId), ...this.keys.indexesFor(workflow)],
+        [this.keys.run(runId), ...this.keys.indexesFor(workflow), this.keys.input(runId)],
         [
           JSON.stringify(set),
           JSON.stringify(setOnce),
@@ -178,6 +195,7 @@ export class RunStore {
           String(now - this.retentionMs),
           runId,
           patch.seq === undefined ? "" : String(patch.seq),
+          patch.recoveredStep ?? "",
         ],
       );
     };
@@ -203,13 +221,20 @@ export class RunStore {
     const finishedAt = Date.now();
     const resultBytes = detail.claimedBytes ?? jsonBytes(result);
     const claimed = detail.claimedBytes !== undefined || undefined;
+    const timedOut = detail.timedOut || undefined;
     return this.emit(
       runId,
       "step.finished",
-      { step: name, resultBytes, ...(claimed && { claimed }), ...(detail.usage && { usage: detail.usage }) },
+      {
+        step: name,
+        resultBytes,
+        ...(claimed && { claimed }),
+        ...(timedOut && { timedOut }),
+        ...(detail.usage && { usage: detail.usage }),
+      },
       {
         field: `e:${name}`,
-        value: JSON.stringify({ finishedAt, resultBytes, claimed, usage: detail.usage }),
+        value: JSON.stringify({ finishedAt, resultBytes, claimed, timedOut, usage: detail.usage }),
       },
     );
   }
@@ -257,6 +282,26 @@ export class RunStore {
     // The counting command counts itself too.
     if (countFor) this.countCommands(countFor.runId, pipeline.length() + 1 + countFor.extra)(pipeline);
     await pipeline.exec();
+  }
+
+  /** The whole input a run was started with, however large (a record keeps a preview of a large one). */
+  async fullInput(runId: string): Promise<{ found: true; input: unknown } | { found: false }> {
+    const [input, claimed, stored] = await this.redis
+      .pipeline()
+      .hget(this.keys.run(runId), "input")
+      .hget(this.keys.run(runId), "inputClaimed")
+      .get(this.keys.input(runId))
+      .exec<[unknown, unknown, unknown]>();
+    if (!claimed) return { found: true, input: storedJsonOrText(input) ?? undefined };
+    if (stored === null || stored === undefined) return { found: false };
+    return { found: true, input: JSON.parse(unpackClaim(stored)) };
+  }
+
+  private claimInput(input: unknown): { preview: unknown; stored: string } | undefined {
+    if (input === undefined) return undefined;
+    const json = JSON.stringify(input) ?? "null";
+    if (Buffer.byteLength(json) <= this.maxValueBytes) return undefined;
+    return { preview: this.bounded(input), stored: packClaim(json) };
   }
 
   /** Stores a value as JSON, or as a preview when it is larger than the limit. */
@@ -427,7 +472,7 @@ function toStepRecords(starts: Record<string, unknown>, results: Record<string, 
   for (const [name, raw] of Object.entries(starts)) {
     const start = storedJsonOrText(raw) as StepStart;
     const end = storedJsonOrText(results[`e:${name}`]) as
-      | { finishedAt: number; resultBytes: number; claimed?: boolean; usage?: StepUsage }
+      | { finishedAt: number; resultBytes: number; claimed?: boolean; timedOut?: boolean; usage?: StepUsage }
       | undefined;
     const failure = storedJsonOrText(results[`x:${name}`]) as { message: string } | undefined;
     steps.push({
@@ -435,14 +480,21 @@ function toStepRecords(starts: Record<string, unknown>, results: Record<string, 
       type: start.type,
       startedAt: start.startedAt,
       attempt: start.attempt,
-      outcome: end ? "succeeded" : failure ? "failed" : pendingOutcome(start.type),
+      outcome: end
+        ? end.timedOut
+          ? "timed-out"
+          : "succeeded"
+        : failure
+          ? "failed"
+          : pendingOutcome(start.type),
       ...(start.sleepingUntil !== undefined && { sleepingUntil: start.sleepingUntil }),
       ...(start.waitingFor !== undefined && { waitingFor: start.waitingFor }),
       ...(start.parallel && { parallel: true }),
       ...(start.childRunId && { childRunId: start.childRunId }),
       ...(end && {
         finishedAt: end.finishedAt,
-        durationMs: end.finishedAt - start.startedAt,
+        // Start and finish may be recorded by different instances: a little clock skew is not a duration.
+        durationMs: Math.max(0, end.finishedAt - start.startedAt),
         resultBytes: end.resultBytes,
         ...(end.claimed && { claimed: true }),
         ...(end.usage && { usage: end.usage }),

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { type WorkflowContext, WorkflowMiddleware } from "@upstash/workflow";
 import { isClaimTicket } from "../claim-check/claim-check";
+import { errorText, withoutStack } from "./error-text";
 import type { Op, RunError, RunPatch, RunStore, StepUsage, TriggerSource } from "./store";
 
 /** What kind of step a name belongs to; learned by the context wrapper before the SDK runs the step. */
@@ -31,6 +32,11 @@ class Invocation {
    * call per step saved.
    */
   runningAgain: Op | undefined;
+  /**
+   * The step that last finished in this invocation, until a run update carries it: its success makes an
+   * error it left on the run stale (see UPDATE_RUN's recoveredStep).
+   */
+  recoveredStep: string | undefined;
   /** The pipeline sent last; the next one goes out after it, and the response waits for it. */
   sending: Promise<void> = Promise.resolve();
 }
@@ -44,6 +50,11 @@ export const RETRY_OF_HEADER = "overtime-retry-of";
 export const RETRIES_HEADER = "overtime-retries";
 /** What QStash applies when a run sets no retries. */
 export const DEFAULT_STEP_RETRIES = 3;
+/** Whether QStash will not deliver this step again if it fails now (the run's retries travel in a header). */
+export function isLastAttempt(context: { retried: number; headers: Headers }): boolean {
+  const retries = Number(context.headers.get(RETRIES_HEADER) ?? DEFAULT_STEP_RETRIES);
+  return context.retried >= (Number.isFinite(retries) ? retries : DEFAULT_STEP_RETRIES);
+}
 /** Set by `invoke` on a child run's first request: the run that started it. */
 export const PARENT_RUN_HEADER = "overtime-parent-run";
 const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api", "parent", "retry"];
@@ -71,7 +82,7 @@ export class RunTracker {
     return (request) =>
       this.storage.run(new Invocation(), async () => {
         try {
-          return await handler(request);
+          return await withoutStack(await handler(request));
         } finally {
           this.flush();
           await this.storage.getStore()?.sending;
@@ -133,17 +144,32 @@ export class RunTracker {
     this.queue(this.store.emit(runId, "log", { message }));
   }
 
-  /** Marks a run failed for good (non-retryable error, incompatible code, failure callback). */
-  failRun(workflow: string, runId: string, error: RunError, extra: RunPatch["set"] = {}): void {
+  /**
+   * Marks a run failed for good (non-retryable error, incompatible code, failure callback), and the step
+   * that failed, if one did. The first call wins: a failed run keeps its status and error.
+   */
+  failRun(workflow: string, runId: string, failure: RunError, extra: RunPatch["set"] = {}): void {
+    const error: RunError = { ...failure, message: errorText(failure.message) };
     this.settingStatus();
     this.queue(
+      ...(error.step ? [this.store.stepFailed(runId, error.step, error.message)] : []),
       this.store.updateRun(runId, workflow, {
         status: "failed",
-        set: { finishedAt: Date.now(), ...extra },
-        setOnce: { error },
+        recoveredStep: this.takeRecoveredStep(),
+        set: { finishedAt: Date.now(), error, ...extra },
       }),
       this.store.emit(runId, "run.status", { status: "failed", error }),
     );
+  }
+
+  /**
+   * The step a failure callback is about. The SDK names it in a response header QStash passes on; the
+   * record knows which call of a name used again (`poll#3`) it was.
+   */
+  async failedStep(runId: string, named: string | undefined): Promise<string | undefined> {
+    const recorded = (await this.store.getRun(runId))?.error?.step;
+    if (!named) return recorded;
+    return recorded?.replace(/#\d+$/, "") === named ? recorded : named;
   }
 
   /** Requests sent by the current invocation so far (for tests and diagnostics). */
@@ -161,8 +187,9 @@ export class RunTracker {
         seq: this.seq(),
         setOnce: {
           source: source && TRIGGER_SOURCES.includes(source) ? source : "api",
-          createdAt: context.workflowRunCreatedAt || undefined,
-          input: this.store.bounded(context.requestPayload),
+          // No createdAt from QStash (Upstash-Workflow-CreatedAt): every time in a record comes from
+          // the app's clock, so durations never mix two clocks (the dev stand-in's is virtual).
+          input: context.requestPayload,
           label: context.label,
           retryOf: context.headers.get(RETRY_OF_HEADER) ?? undefined,
           parentRunId: context.headers.get(PARENT_RUN_HEADER) ?? undefined,
@@ -185,6 +212,7 @@ export class RunTracker {
       this.store.updateRun(runId, workflow, {
         status,
         seq: this.seq(),
+        recoveredStep: this.takeRecoveredStep(),
         set: {
           currentStep: step,
           sleepingUntil: kind.detail?.sleepingUntil,
@@ -206,24 +234,36 @@ export class RunTracker {
     const invocation = this.storage.getStore();
     const usage = (invocation?.usageReaders.get(stepName) ?? this.readUsage)?.(result);
     const claimedBytes = isClaimTicket(result) ? result["overtime:claim"].bytes : undefined;
+    const kind = invocation?.stepKinds.get(stepName);
+    const timedOut = kind?.type === "wait" && (result as { timeout?: unknown } | null)?.timeout === true;
+    const step = this.recordedName(stepName);
     this.queue(
-      this.store.stepFinished(context.workflowRunId, this.recordedName(stepName), result, {
-        usage,
-        claimedBytes,
-      }),
+      this.store.stepFinished(context.workflowRunId, step, result, { usage, claimedBytes, timedOut }),
     );
     const runningAgain = this.store.updateRun(context.workflowRunId, workflow, {
       status: "running",
       seq: this.seq(),
+      recoveredStep: step,
     });
-    if (invocation) invocation.runningAgain = runningAgain;
-    else this.queue(runningAgain);
+    if (!invocation) return this.queue(runningAgain);
+    invocation.runningAgain = runningAgain;
+    invocation.recoveredStep = step;
   }
 
-  /** A write that sets the run's status makes a pending "running again" update redundant. */
+  /**
+   * A write that sets the run's status makes a pending "running again" update redundant; it carries
+   * the recovered step instead (`takeRecoveredStep`).
+   */
   private settingStatus(): void {
     const invocation = this.storage.getStore();
     if (invocation) invocation.runningAgain = undefined;
+  }
+
+  private takeRecoveredStep(): string | undefined {
+    const invocation = this.storage.getStore();
+    const step = invocation?.recoveredStep;
+    if (invocation) invocation.recoveredStep = undefined;
+    return step;
   }
 
   private onRunCompleted(workflow: string, runId: string, result: unknown) {
@@ -232,7 +272,8 @@ export class RunTracker {
     this.queue(
       this.store.updateRun(runId, workflow, {
         status: "succeeded",
-        set: { output: this.store.bounded(result), finishedAt: Date.now(), currentStep: null },
+        // A run that succeeded has no error: any one recorded on the way was recovered from.
+        set: { output: this.store.bounded(result), finishedAt: Date.now(), currentStep: null, error: null },
       }),
       this.store.emit(runId, "run.status", { status: "succeeded" }),
     );
@@ -243,9 +284,10 @@ export class RunTracker {
     this.bindRun(runId);
     const step = (error as { errorStepName?: unknown }).errorStepName;
     const stepName = typeof step === "string" ? this.recordedName(step) : undefined;
-    const runError: RunError = { message: error.message, ...(stepName && { step: stepName }) };
+    const message = errorText(error);
+    const runError: RunError = { message, ...(stepName && { step: stepName }) };
     this.queue(
-      ...(stepName ? [this.store.stepFailed(runId, stepName, error.message)] : []),
+      ...(stepName ? [this.store.stepFailed(runId, stepName, message)] : []),
       this.store.updateRun(runId, workflow, { set: { error: runError } }),
       this.store.emit(runId, "step.failed", { ...runError }),
     );
@@ -286,6 +328,7 @@ export class RunTracker {
     if (invocation?.runningAgain) {
       invocation.ops.push(invocation.runningAgain);
       invocation.runningAgain = undefined;
+      invocation.recoveredStep = undefined;
     }
     if (!invocation || (invocation.ops.length === 0 && invocation.extraCommands === 0)) return;
     const ops = invocation.ops;

@@ -86,7 +86,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       status: "queued",
       setOnce: {
         source: options.source,
-        input: deps.store.bounded(parsed.data),
+        input: parsed.data,
         label: options.label,
         retryOf: options.retryOf,
         ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey, caller: options.caller }),

@@ -4,6 +4,7 @@ import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 import type { ClaimCheck } from "../claim-check/claim-check";
 import { ValidationError } from "../http/errors";
 import { isUrlSafeId, toUrlSafePart, URL_SAFE_ID_RULE } from "../ids";
+import { errorText } from "../runs/error-text";
 import type { IncompatibleStep } from "../runs/store";
 import {
   DEFAULT_STEP_RETRIES,
@@ -57,14 +58,17 @@ function invokable(definition: AnyWorkflow, config: ServeConfig, workflows: Invo
     env: {},
     disableTelemetry: true,
     middlewares: [tracker.middleware(definition.name)],
-    failureFunction: async ({ context, failStatus, failResponse }) => {
-      const message = failureMessage(failResponse);
-      tracker.failRun(definition.name, context.workflowRunId, { message });
+    failureFunction: async ({ context, failStatus, failResponse, failHeaders }) => {
+      const runId = context.workflowRunId;
+      const message = errorText(failureMessage(failResponse));
+      const step = await tracker.failedStep(runId, headerValue(failHeaders, ERROR_STEP_HEADER));
+      tracker.failRun(definition.name, runId, { message, ...(step && { step }) });
       await definition.onFailure?.({
-        runId: context.workflowRunId,
+        runId,
         input: context.requestPayload,
         status: failStatus,
         message,
+        ...(step && { step }),
       });
     },
   });
@@ -324,6 +328,14 @@ function instantMs(until: unknown): number {
   if (until instanceof Date) return until.getTime();
   if (typeof until === "number") return until * 1_000;
   return Date.parse(String(until));
+}
+
+/** The response header the SDK names a failed step in; QStash hands the failure callback its headers. */
+const ERROR_STEP_HEADER = "upstash-error-step-name";
+
+function headerValue(headers: Record<string, string[]> | undefined, name: string): string | undefined {
+  const entry = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1]?.[0] || undefined;
 }
 
 function failureMessage(failResponse: string): string {

@@ -38,6 +38,12 @@ async function triggerByApi(workflow: string, input: unknown): Promise<string> {
   return ((await response.json()) as { runId: string }).runId;
 }
 
+/** A request header carrying the session cookie of a browser context. */
+function mainSession(cookies: Array<{ name: string; value: string }>): Record<string, string> {
+  const session = cookies.find((cookie) => cookie.name === "overtime_session");
+  return { cookie: `overtime_session=${session?.value}` };
+}
+
 async function stepRow(name: string) {
   const row = page.locator(`li[data-step="${name}"]`);
   await row.waitFor({ timeout: 20_000 });
@@ -82,6 +88,46 @@ describe("access in production mode", () => {
       },
     });
     expect(response.status).toBe(403);
+  });
+
+  it("sets the session cookie Secure in production, with no x-forwarded-proto from a proxy", async () => {
+    const session = (await page.context().cookies()).find((cookie) => cookie.name === "overtime_session");
+    expect(session?.secure).toBe(true);
+  });
+
+  it("ends a session on the server when signing out: a copied cookie stops working", async () => {
+    const { context, page: own } = await dashboard.signedIn();
+    const cookie = (await context.cookies()).find((entry) => entry.name === "overtime_session");
+    const withCopy = () =>
+      fetch(`${dashboard.url}/api/runs`, { headers: { cookie: `overtime_session=${cookie?.value}` } });
+    expect((await withCopy()).status).toBe(200);
+    await Promise.all([
+      own.waitForURL(/\/login/),
+      own.getByRole("button", { name: "Sign out", exact: true }).click(),
+    ]);
+    expect((await withCopy()).status).toBe(401);
+    expect(
+      (await fetch(`${dashboard.url}/api/runs`, { headers: mainSession(await page.context().cookies()) }))
+        .status,
+    ).toBe(200);
+    await context.close();
+  });
+
+  it("signs out everywhere: every session ends, a new sign-in works", async () => {
+    const { context, page: other } = await dashboard.signedIn();
+    const before = mainSession(await page.context().cookies());
+    await Promise.all([
+      other.waitForURL(/\/login/),
+      other.getByRole("button", { name: "Sign out everywhere" }).click(),
+    ]);
+    expect((await fetch(`${dashboard.url}/api/runs`, { headers: before })).status).toBe(401);
+    await context.close();
+    await page.context().close();
+    ({ page } = await dashboard.signedIn()); // the later tests' session
+    expect(
+      (await fetch(`${dashboard.url}/api/runs`, { headers: mainSession(await page.context().cookies()) }))
+        .status,
+    ).toBe(200);
   });
 
   it("keeps the trigger route on its own secret", async () => {

@@ -30,6 +30,12 @@ export function CopyCurl({ run }: { run: RunRecord }) {
     }
     setTimeout(() => setCopied("idle"), 2_000);
   };
+  if ((run.input as { truncated?: unknown } | undefined)?.truncated === true) {
+    // The record holds a preview of a large input; the server keeps it whole, so Restart can use it.
+    return (
+      <p className="muted small">The input is too large to copy as a curl; Restart runs it again whole.</p>
+    );
+  }
   return (
     <details className="curl">
       <summary>Re-trigger with curl</summary>

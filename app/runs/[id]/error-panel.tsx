@@ -6,9 +6,7 @@ export function ErrorPanel({ run, steps }: { run: RunRecord; steps: StepRecord[]
   const failedStep = steps.find((step) => step.name === run.error?.step);
   return (
     <div className="card error-panel" role="alert">
-      <h2>
-        {run.status === "failed" ? "Failed" : run.status === "succeeded" ? "Recovered from" : "Last error"}
-      </h2>
+      <h2>{run.status === "failed" ? "Failed" : "Last error"}</h2>
       {run.error && (
         <p>
           {run.error.step && (

@@ -88,8 +88,8 @@ function StepOutput({ step, detail }: { step: StepRecord; detail: StepDetail }) 
           <h3>Failed attempts</h3>
           <ol className="attempts">
             {detail.errors.map((error) => (
-              <li key={`${error.at}-${error.status}`}>
-                <ClockTime at={error.at} /> · HTTP {error.status} ·{" "}
+              <li key={`${error.attempt}-${error.at}`}>
+                Attempt {error.attempt} · <ClockTime at={error.at} /> · HTTP {error.status} ·{" "}
                 <span className="error">{error.message}</span>
               </li>
             ))}

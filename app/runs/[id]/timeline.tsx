@@ -105,6 +105,7 @@ function describeKind(step: Step): string {
   if (step.outcome === "sleeping") return "sleeping";
   if (step.outcome === "waiting") return "waiting";
   if (step.outcome === "failed") return "failed";
+  if (step.outcome === "timed-out") return "timed out";
   if (step.outcome === "running") return "running";
   return step.type === "run" ? "done" : step.type;
 }

@@ -55,10 +55,21 @@ beforeAll(async () => {
   t = await createTestStack({ workflows: [digest([])] });
   qstash = new Client({ baseUrl: t.dev.env.QSTASH_URL, token: t.dev.env.QSTASH_TOKEN });
   scope = { environment: "development", baseUrl: t.url };
-  // Park the virtual clock 30 s past a 5-minute boundary, so each later 5-minute advance crosses exactly one.
+  // Pin the virtual clock to the next 12:00:30 UTC, whatever the wall clock says: 30 s past a 5-minute
+  // boundary, so each later 5-minute advance crosses exactly one, and hours away from the Tokyo 09:00
+  // slot (00:00 UTC), which the earlier tests' advances must not reach.
   const now = await clockNow();
-  await t.advanceTime(Math.floor(now / FIVE_MINUTES) * FIVE_MINUTES + FIVE_MINUTES + 30_000 - now);
+  await t.advanceTime(nextUtc(now, PINNED_START_UTC_MS) - now);
 });
+
+const PINNED_START_UTC_MS = (12 * 3600 + 30) * 1000;
+const DAY_MS = 86_400_000;
+
+/** The first instant at or after `now` whose time of day (UTC) is `timeOfDayMs`. */
+function nextUtc(now: number, timeOfDayMs: number): number {
+  const candidate = Math.floor(now / DAY_MS) * DAY_MS + timeOfDayMs;
+  return candidate >= now ? candidate : candidate + DAY_MS;
+}
 
 afterAll(async () => {
   await t?.stop();

@@ -6,8 +6,13 @@ let t: TestStack;
 const redis = () => t.overtime.config.redis;
 /** Compensations to fail once right after their effect, to prove a retry does not undo twice. */
 const failOnceAfter = new Set<string>();
+/** Steps whose effect throws an ordinary (retryable) error on every attempt. */
+const alwaysFail = new Set<string>();
 const saga = createSagaWorkflow({
   redis,
+  beforeApply(step) {
+    if (alwaysFail.has(step)) throw new Error(`${step} is unavailable`);
+  },
   afterCompensate(step) {
     if (failOnceAfter.delete(step)) throw new Error(`crashed after compensating ${step}`);
   },
@@ -86,5 +91,54 @@ describe("saga", () => {
       "applied:reserve-credits",
       "compensated:reserve-credits",
     ]);
+  });
+
+  it("applies the change for real when the same changeId runs again after a rollback", async () => {
+    const first = await t.waitForRun(await t.trigger("saga", { changeId: "again-1", failAt: 4 }));
+    expect(first.output).toMatchObject({ outcome: "rolled-back" });
+
+    const second = await t.waitForRun(await t.trigger("saga", { changeId: "again-1" }));
+    expect(second.output).toMatchObject({ outcome: "completed" });
+    const { state, log } = await sagaLedger(redis(), "again-1");
+    // "completed" means every step is in effect, not that compensated steps were skipped as done.
+    expect(state).toEqual({
+      "reserve-credits": "applied",
+      "create-workspace": "applied",
+      "grant-access": "applied",
+      "activate-billing": "applied",
+    });
+    expect(log.slice(6)).toEqual([
+      "applied:reserve-credits",
+      "applied:create-workspace",
+      "applied:grant-access",
+      "applied:activate-billing",
+    ]);
+
+    const third = await t.waitForRun(await t.trigger("saga", { changeId: "again-1" }));
+    expect(third.output).toMatchObject({ outcome: "completed" });
+    expect((await sagaLedger(redis(), "again-1")).log).toHaveLength(10); // nothing applied twice
+  });
+
+  it("compensates when a step's retries run out, not only on PermanentStepError", async () => {
+    alwaysFail.add("grant-access");
+    try {
+      const runId = await t.trigger("saga", { changeId: "exhausted-1" });
+      const run = await t.waitForRun(runId);
+      expect(run.status).toBe("succeeded");
+      expect(run.output).toEqual({
+        outcome: "rolled-back",
+        failedStep: "grant-access",
+        reason: "grant-access is unavailable (retries exhausted after 4 attempts)",
+        compensated: ["create-workspace", "reserve-credits"],
+      });
+      expect((await sagaLedger(redis(), "exhausted-1")).state).toEqual({
+        "reserve-credits": "compensated",
+        "create-workspace": "compensated",
+      });
+      const { steps } = await t.getRun(runId);
+      expect(steps.find((step) => step.name === "grant-access")).toMatchObject({ attempt: 4 });
+    } finally {
+      alwaysFail.clear();
+    }
   });
 });

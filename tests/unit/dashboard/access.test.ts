@@ -2,14 +2,17 @@ import { describe, expect, it } from "vitest";
 import {
   type Access,
   checkAccess,
-  createSession,
   hasOwnAuth,
   resolveAccess,
-  verifySession,
+  sessionCookieSecure,
 } from "@/lib/dashboard/access";
+import type { SessionVerifier } from "@/lib/dashboard/sessions";
 
 const TOKEN = "dashboard-token-0123456789";
 const token: Access = { mode: "token", token: TOKEN };
+/** The session store's verdicts, as checkAccess sees them (the store itself: tests/integration/dashboard). */
+const SESSION = "a-live-session";
+const sessions: SessionVerifier = { verify: async (given, cookie) => given === TOKEN && cookie === SESSION };
 
 function request(
   method: string,
@@ -54,8 +57,7 @@ describe("checkAccess", () => {
   it("accepts a bearer token or a valid session cookie", async () => {
     const bearer = request("GET", "/api/runs", { authorization: `Bearer ${TOKEN}` });
     expect(await checkAccess(token, bearer)).toEqual({ allow: true });
-    const session = await createSession(TOKEN);
-    expect(await checkAccess(token, request("GET", "/", {}, session))).toEqual({ allow: true });
+    expect(await checkAccess(token, request("GET", "/", {}, SESSION), sessions)).toEqual({ allow: true });
     const wrong = request("GET", "/api/runs", { authorization: "Bearer nope-nope-nope-nope" });
     expect(await checkAccess(token, wrong)).toMatchObject({ status: 401 });
   });
@@ -79,15 +81,15 @@ describe("checkAccess", () => {
   });
 
   it("refuses cross-site state changes riding on a cookie, but not bearer calls", async () => {
-    const session = await createSession(TOKEN);
+    const session = SESSION;
     const crossSite = request("POST", "/trigger", { origin: "https://evil.example" }, session);
-    expect(await checkAccess(token, crossSite)).toMatchObject({ allow: false, status: 403 });
+    expect(await checkAccess(token, crossSite, sessions)).toMatchObject({ allow: false, status: 403 });
     const sameSite = request("POST", "/trigger", { origin: "https://dash.example" }, session);
-    expect(await checkAccess(token, sameSite)).toEqual({ allow: true });
+    expect(await checkAccess(token, sameSite, sessions)).toEqual({ allow: true });
     const noOrigin = request("POST", "/trigger", {}, session);
-    expect(await checkAccess(token, noOrigin)).toMatchObject({ status: 403 });
+    expect(await checkAccess(token, noOrigin, sessions)).toMatchObject({ status: 403 });
     const fetchMetadata = request("POST", "/trigger", { "sec-fetch-site": "same-origin" }, session);
-    expect(await checkAccess(token, fetchMetadata)).toEqual({ allow: true });
+    expect(await checkAccess(token, fetchMetadata, sessions)).toEqual({ allow: true });
     const bearer = request("POST", "/trigger", {
       authorization: `Bearer ${TOKEN}`,
       origin: "https://x.example",
@@ -122,15 +124,41 @@ describe("checkAccess", () => {
   });
 });
 
-describe("sessions", () => {
-  it("verify with the token that made them, until they expire", async () => {
-    const now = Date.UTC(2026, 0, 1);
-    const session = await createSession(TOKEN, now);
-    expect(await verifySession(TOKEN, session, now + 1_000)).toBe(true);
-    expect(await verifySession("another-token-0123456789", session, now)).toBe(false);
-    expect(await verifySession(TOKEN, session, now + 8 * 86_400_000)).toBe(false);
-    const [expires, signature] = session.split(".");
-    expect(await verifySession(TOKEN, `${Number(expires) + 999}.${signature}`, now)).toBe(false);
-    expect(await verifySession(TOKEN, "garbage", now)).toBe(false);
+describe("session cookies in checkAccess", () => {
+  it("accept only what the session store accepts, and nothing without a store", async () => {
+    expect(await checkAccess(token, request("GET", "/", {}, SESSION), sessions)).toEqual({ allow: true });
+    expect(await checkAccess(token, request("GET", "/", {}, "revoked"), sessions)).toMatchObject({
+      status: 401,
+    });
+    expect(await checkAccess(token, request("GET", "/", {}, SESSION))).toMatchObject({ status: 401 });
+  });
+
+  it("answer 503 when the store cannot be asked, never let the request through", async () => {
+    const down: SessionVerifier = {
+      verify: async () => {
+        throw new Error("fetch failed");
+      },
+    };
+    expect(await checkAccess(token, request("GET", "/", {}, SESSION), down)).toMatchObject({
+      allow: false,
+      status: 503,
+    });
+  });
+});
+
+describe("sessionCookieSecure", () => {
+  const headers = (host: string, extra: Record<string, string> = {}) => new Headers({ host, ...extra });
+  it("is Secure in production whatever the proxy headers say", () => {
+    for (const host of ["dash.example", "127.0.0.1:3000", "localhost:3000"]) {
+      expect(sessionCookieSecure("production", headers(host))).toBe(true);
+      expect(sessionCookieSecure("production", headers(host, { "x-forwarded-proto": "http" }))).toBe(true);
+    }
+  });
+
+  it("lets local development over plain http keep working on this machine only", () => {
+    expect(sessionCookieSecure("development", headers("localhost:3000"))).toBe(false);
+    expect(sessionCookieSecure("development", headers("127.0.0.1:3000"))).toBe(false);
+    expect(sessionCookieSecure("development", headers("192.168.1.20:3000"))).toBe(true);
+    expect(sessionCookieSecure(undefined, headers("dash.example"))).toBe(true);
   });
 });
