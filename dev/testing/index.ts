@@ -28,6 +28,8 @@ export interface TestStackOptions {
   model?: { tokensPerMinute?: number; requestsPerMinute?: number };
   /** QStash stand-in's maximum message size (default 1 MB, the free tier). */
   qstashMaxMessageBytes?: number;
+  /** Crash recovery delays of triggers (defaults: 5 s take-over, 60 s orphan). */
+  triggerRecovery?: NonNullable<OvertimeConfig["trigger"]>["recovery"];
   /** false: the Redis and QStash clients do not retry a failed request (tests of outages stay fast). */
   clientRetries?: false;
   /** Every log line of the stand-ins (the QStash stand-in logs each API call as `api <METHOD> <path> → <status>`). */
@@ -108,7 +110,11 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
         signingKeys: { current: dev.env.QSTASH_CURRENT_SIGNING_KEY, next: dev.env.QSTASH_NEXT_SIGNING_KEY },
         baseUrl: url,
         retentionDays: options.retentionDays,
-        trigger: { secrets: options.triggerSecrets ?? { test: "test-secret" }, rateLimit: options.rateLimit },
+        trigger: {
+          secrets: options.triggerSecrets ?? { test: "test-secret" },
+          rateLimit: options.rateLimit,
+          recovery: options.triggerRecovery,
+        },
         ai: options.ai,
       });
       const router = createRouter(overtime);
