@@ -1,8 +1,23 @@
 import { app } from "@/app/overtime";
+import { EnvError } from "@/lib/env";
+import { ConfigError } from "@/lib/overtime";
 
 export const dynamic = "force-dynamic";
 
-/** Overtime's HTTP API (trigger, runs, events, approvals, budgets): one router, see lib/http/router.ts. */
-const handle = (request: Request) => app().router.handle(request);
+/** Overtime's HTTP API (trigger, runs, events, approvals, budgets, workflows): one router, lib/http/router.ts. */
+async function handle(request: Request): Promise<Response> {
+  let router: ReturnType<typeof app>["router"];
+  try {
+    ({ router } = app());
+  } catch (error) {
+    if (!(error instanceof EnvError || error instanceof ConfigError)) throw error;
+    // The variable is named (never its value); /api/health and the server log say the same.
+    return Response.json(
+      { error: { code: "misconfigured", message: `The server is misconfigured: ${error.message}` } },
+      { status: 503, headers: { "retry-after": "60" } },
+    );
+  }
+  return router.handle(request);
+}
 
 export { handle as DELETE, handle as GET, handle as PATCH, handle as POST, handle as PUT };

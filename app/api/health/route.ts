@@ -11,7 +11,7 @@ export async function GET(): Promise<Response> {
     if (!(error instanceof EnvError)) throw error;
     return Response.json(
       { ok: false, error: { code: "invalid_environment", message: error.message, problems: error.problems } },
-      { status: 500 },
+      { status: 503 },
     );
   }
 }
