@@ -35,7 +35,12 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   let page: RunPage | undefined;
   let cursorProblem: string | undefined;
   try {
-    page = await store.listRuns({ workflow, status, cursor: query.cursor || undefined, limit: PAGE_SIZE });
+    page = await loaded.overtime.listRuns({
+      workflow,
+      status,
+      cursor: query.cursor || undefined,
+      limit: PAGE_SIZE,
+    });
   } catch (error) {
     if (!(error instanceof InvalidCursorError)) throw error;
     cursorProblem = error.message;

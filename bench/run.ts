@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { budgetsBench } from "./budgets";
 import { claimCheckBench } from "./claim-check";
 import { costBench } from "./cost";
+import { crashBench } from "./crash";
 import { growthBench } from "./growth";
 import { loadBench } from "./load";
 import { overheadBench } from "./overhead";
@@ -20,7 +21,15 @@ import { type Report, renderMarkdown } from "./support/render";
 import type { Bench, BenchResult } from "./support/report";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const ALL: Bench[] = [overheadBench, growthBench, costBench, claimCheckBench, loadBench, budgetsBench];
+const ALL: Bench[] = [
+  overheadBench,
+  growthBench,
+  costBench,
+  claimCheckBench,
+  loadBench,
+  budgetsBench,
+  crashBench,
+];
 
 function selected(argv: readonly string[]): Bench[] {
   const only = argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);

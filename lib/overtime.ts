@@ -2,8 +2,8 @@ import { Client as QStashClient, Receiver } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
 import { Client as WorkflowClient } from "@upstash/workflow";
 import type { PriceTable } from "./cost/pricing";
-import { settleIfOrphaned } from "./runs/orphans";
-import { type RunRecord, RunStore } from "./runs/store";
+import { createReconciler } from "./runs/reconcile";
+import { type ListOptions, type RunPage, type RunRecord, RunStore } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
 import { withScheduleFirings } from "./schedules/firing";
 import type { CallerSecrets } from "./trigger/auth";
@@ -39,8 +39,12 @@ export interface OvertimeConfig {
     recovery?: {
       /** An idempotency key left unpublished this long is taken over by the next request (default 5 s). */
       takeOverAfterMs?: number;
-      /** A queued run this old that QStash does not know is failed as never published (default 60 s). */
-      orphanAfterMs?: number;
+      /**
+       * A record not finished and not updated for this long is compared with QStash's log when read:
+       * a run QStash ended gets that end, a queued one QStash never heard of fails as never published
+       * (default 60 s).
+       */
+      staleAfterMs?: number;
     };
   };
   /** Budgets, prices and the claim check (lib/workflow/services.ts). */
@@ -65,8 +69,10 @@ export interface Overtime {
   limitCaller: CallerLimiter;
   workflowUrl(name: string): string;
   start(options: StartOptions): ReturnType<typeof startRun>;
-  /** A run's record; a queued run that was never published (the app crashed) is settled as failed first. */
+  /** A run's record, first reconciled with QStash when it looks stale (lib/runs/reconcile.ts). */
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** A page of runs, newest first; stale unfinished ones are reconciled with QStash like `getRun`. */
+  listRuns(options: ListOptions): Promise<RunPage>;
   /** Budgets, approvals, tracking: what workflows get as `services`. */
   services: RunServices;
   /** The price table run costs are computed with. */
@@ -90,9 +96,14 @@ export function createOvertime(config: OvertimeConfig): Overtime {
   const recovery = config.trigger?.recovery ?? {};
   const start = (options: StartOptions) =>
     startRun({ registry, store, client, workflowUrl, recoverAfterMs: recovery.takeOverAfterMs }, options);
+  const reconcile = createReconciler({ store, client, staleAfterMs: recovery.staleAfterMs });
   const getRun = async (runId: string) => {
     const run = await store.getRun(runId);
-    return run && settleIfOrphaned({ store, client, orphanAfterMs: recovery.orphanAfterMs }, run);
+    return run && reconcile(run);
+  };
+  const listRuns = async (options: ListOptions) => {
+    const page = await store.listRuns(options);
+    return { ...page, runs: await Promise.all(page.runs.map(reconcile)) };
   };
   const endpoint = withScheduleFirings(
     createWorkflowEndpoint({
@@ -123,6 +134,7 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     workflowUrl,
     start,
     getRun,
+    listRuns,
     services,
     prices,
   };

@@ -29,7 +29,7 @@ export default async function JeevesPage() {
         messages: await new Inbox(redis).list(persona.id, { limit: INBOX_LIMIT }),
       })),
     ),
-    loaded.overtime.store.listRuns({ workflow: "jeeves", limit: 1 }).then((page) => page.runs[0]),
+    loaded.overtime.listRuns({ workflow: "jeeves", limit: 1 }).then((page) => page.runs[0]),
   ]);
   const now = Date.now();
   return (

@@ -76,7 +76,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         const query = listQuery.safeParse(params);
         if (!query.success) throw ValidationError.fromZod(query.error, "query");
         try {
-          return Response.json(await store.listRuns(query.data));
+          return Response.json(await overtime.listRuns(query.data));
         } catch (error) {
           if (error instanceof InvalidCursorError)
             throw new ValidationError(error.message, [{ path: "cursor", message: error.message }]);

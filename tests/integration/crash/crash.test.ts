@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { crashTriggers } from "./crash-run";
+import { crashTriggers } from "@/dev/crash/crash-run";
 
 it("keyed triggers survive SIGKILL of the app at random points: one finished run per key, nothing stuck", async () => {
   const report = await crashTriggers({ keys: 60, keyless: 12, kills: 3 });

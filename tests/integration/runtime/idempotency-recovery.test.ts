@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestStack, type TestStack } from "@/dev/testing";
-import { NEVER_PUBLISHED } from "@/lib/runs/orphans";
+import { NEVER_PUBLISHED } from "@/lib/runs/reconcile";
 import { claimKey, inputHash } from "@/lib/trigger/idempotency";
 import { defineWorkflow } from "@/lib/workflow/define";
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   t = await createTestStack({
     workflows: [count],
     triggerSecrets: { acme: SECRET },
-    triggerRecovery: { takeOverAfterMs: 0, orphanAfterMs: 200 },
+    triggerRecovery: { takeOverAfterMs: 0, staleAfterMs: 200 },
   });
 });
 afterAll(async () => {
@@ -130,5 +130,27 @@ describe("queued records that were never published", () => {
     expect(run.status).toBe("queued");
     await t.advanceTime(3_601_000);
     expect((await t.waitForRun("wfr_later-6")).status).toBe("succeeded");
+  });
+});
+
+describe("records that missed the run's last write", () => {
+  it("take the end QStash recorded (the app died after QStash ended the run, before its own write)", async () => {
+    const { runId } = await trigger(7);
+    expect((await t.waitForRun(runId)).status).toBe("succeeded");
+    await t.overtime.store.apply([
+      t.overtime.store.updateRun(runId, "count", {
+        status: "running",
+        reopen: true,
+        set: { output: null, finishedAt: null },
+      }),
+    ]);
+    expect((await t.overtime.store.getRun(runId))?.status).toBe("running");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const { run } = (await (await fetch(`${t.url}/api/runs/${runId}`)).json()) as {
+      run: { status: string; output: unknown; finishedAt?: number };
+    };
+    expect(run).toMatchObject({ status: "succeeded", output: 7 });
+    expect(run.finishedAt).toBeGreaterThan(0);
+    expect((await t.overtime.store.getRun(runId))?.status).toBe("succeeded");
   });
 });

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type DevStack, startDevStack } from "../../../dev/stack";
-import { freePort } from "../../../dev/support/ports";
+import { type DevStack, startDevStack } from "../stack";
+import { freePort } from "../support/ports";
 
 const SECRET = "crash-secret-0123456789";
 const MAIN = path.join(import.meta.dirname, "app-main.ts");
@@ -19,7 +19,7 @@ export interface CrashOptions {
 export interface CrashReport {
   keys: number;
   kills: number;
-  /** Trigger requests that got no answer because the app died under them. */
+  /** Trigger attempts that got no answer (the app died under them or was restarting); each was retried. */
   lostRequests: number;
   /** Keys whose retries all named one run that succeeded with the right output. */
   keysFinished: number;
@@ -76,9 +76,11 @@ export async function crashTriggers(options: CrashOptions): Promise<CrashReport>
     await pool(all, options.concurrency ?? 8, async (item) => {
       sent++;
       if (killAt.has(sent)) killing.push(sleep(Math.random() * 15).then(() => app.restart()));
-      await trigger(item.n, item.key).catch(() => {
-        lostRequests++;
-      });
+      // A client retries until it is answered; the attempts the app died under are the interesting ones.
+      await retryUntilAnswered(
+        () => trigger(item.n, item.key),
+        () => lostRequests++,
+      );
     });
     await Promise.all(killing);
     await app.ready();
@@ -113,7 +115,10 @@ export async function crashTriggers(options: CrashOptions): Promise<CrashReport>
       const again = await trigger(n, key);
       const sameRun = again.status === 202 && ((await again.json()) as { runId: string }).runId === runId;
       if (run?.status === "succeeded" && run.output === n * 2 + 1 && sameRun) keysFinished++;
-      else dangling.push(key);
+      else
+        dangling.push(
+          `${key}: ${runId ?? "no run id"} ${run ? run.status : "no record"}${sameRun ? "" : " (retry named another run)"}${run?.error ? ` ${JSON.stringify(run.error)}` : ""}`,
+        );
     }
 
     // Every record is read once past the orphan delay; none may stay queued.
@@ -181,7 +186,7 @@ class AppProcess {
         APP_PORT: String(this.port),
         TRIGGER_SECRET: SECRET,
         TAKE_OVER_AFTER_MS: "300",
-        ORPHAN_AFTER_MS: "1000",
+        STALE_AFTER_MS: "1000",
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -225,12 +230,13 @@ class AppProcess {
   }
 }
 
-async function retryUntilAnswered(send: () => Promise<Response>): Promise<Response> {
+async function retryUntilAnswered(send: () => Promise<Response>, onLost = () => {}): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await send();
     } catch (error) {
-      if (attempt > 50) throw error;
+      onLost();
+      if (attempt > 100) throw error;
       await sleep(100);
     }
   }

@@ -5,10 +5,10 @@
 import { createServer } from "node:http";
 import { Redis } from "@upstash/redis";
 import { z } from "zod";
-import { readBody, toRequest, writeResponse } from "../../../dev/support/fetch-bridge";
-import { createRouter } from "../../../lib/http/router";
-import { createOvertime } from "../../../lib/overtime";
-import { defineWorkflow } from "../../../lib/workflow/define";
+import { createRouter } from "../../lib/http/router";
+import { createOvertime } from "../../lib/overtime";
+import { defineWorkflow } from "../../lib/workflow/define";
+import { readBody, toRequest, writeResponse } from "../support/fetch-bridge";
 
 export const tick = defineWorkflow({
   name: "tick",
@@ -37,7 +37,7 @@ const overtime = createOvertime({
     rateLimit: { requests: 100_000 },
     recovery: {
       takeOverAfterMs: Number(need("TAKE_OVER_AFTER_MS")),
-      orphanAfterMs: Number(need("ORPHAN_AFTER_MS")),
+      staleAfterMs: Number(need("STALE_AFTER_MS")),
     },
   },
 });
