@@ -88,6 +88,7 @@ export function buildEvent(
     state,
     url: message.url,
     header: toArrays(message.forward),
+    callerIp: message.callerIp,
     ...extra,
   };
   if (message.bodyBase64.length <= EVENT_BODY_LIMIT) event.body = message.bodyBase64;

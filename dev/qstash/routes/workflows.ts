@@ -74,7 +74,14 @@ export function workflowRoutes(engine: Engine): Route[] {
     const unknownSdk = isTruthy(getHeader(requestHeaders, "Upstash-Workflow-Unknown-Sdk"));
     const runId = getHeader(requestHeaders, "Upstash-Workflow-Runid") || newRunId();
     const headers = restTriggerHeaders(url, requestHeaders, runId, unknownSdk);
-    const message = buildMessage({ destination: url, headers, body, callerIp, nowMs: engine.clock.now() });
+    const message = buildMessage({
+      destination: url,
+      headers,
+      body,
+      callerIp,
+      nowMs: engine.clock.now(),
+      limits: engine.limits,
+    });
     if (message.workflow) {
       message.workflow.restTrigger = true;
       if (unknownSdk) message.workflow.unknownSdk = true;
@@ -228,8 +235,9 @@ export function workflowRoutes(engine: Engine): Route[] {
           const run = await runs.get(id);
           if (run) views.push(runView(run, await runs.list(id), await runs.messageLogs(id)));
         }
-        const cursor = offset + count < ids.length ? String(offset + count) : "";
-        return json({ cursor, runs: views });
+        // Docs: "If no cursor is returned, there are no more workflow runs."
+        const more = offset + count < ids.length;
+        return json(more ? { cursor: String(offset + count), runs: views } : { runs: views });
       },
     },
   ];
