@@ -24,7 +24,7 @@ const IDENTITY = ["url", "topicName", "urlGroup", "scheduleId", "queueName"];
 const IGNORED = ["api"];
 
 const ALLOWED: Record<FilterScope, Set<string>> = {
-  // `count` on a bulk cancel is deprecated and ignored (SDK: "a bulk cancel processes all matching").
+  // `count` caps a bulk cancel (upstash/qstash-js after 2.12: "limit the number of messages processed per call").
   messages: new Set([...SHARED, ...IDENTITY, "host", "path", "messageIds", "count"]),
   dlq: new Set([
     ...SHARED,

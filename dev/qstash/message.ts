@@ -252,7 +252,7 @@ export function derivedHeaders(
 
 const redacted = (value: string | Buffer) => `REDACTED:${createHash("sha256").update(value).digest("hex")}`;
 
-/** `Upstash-Redact-Fields`: `body`, `header`/`headers` (all) or `header[Name]`; affects API views only. */
+/** `Upstash-Redact-Fields`: `body`, `header`/`headers` (all) or `header[Name]`; affects API views and logs only. */
 function redaction(fields: string | undefined) {
   const parts = (fields ?? "").split(",").map((p) => p.trim());
   const names = new Set(
@@ -284,14 +284,25 @@ export function originFields(message: StoredMessage): Record<string, unknown> {
 }
 
 /** The API shape of a stored message (`GET /v2/messages/{id}`). */
-export function messageView(message: StoredMessage): Record<string, unknown> {
+/** The forwarded headers as QStash shows them (API views, logs): redacted ones as `REDACTED:<sha256>`. */
+export function shownHeaders(message: StoredMessage): Record<string, string[]> {
   const redact = redaction(message.redactFields);
   const header: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(message.forward))
     header[name] = [redact.header(name) ? redacted(value) : value];
-  if (message.contentType !== undefined) header["Content-Type"] = [message.contentType];
+  return header;
+}
+
+/** The body as QStash shows it (API views, logs). */
+export function shownBody(message: StoredMessage): Buffer {
   const rawBody = Buffer.from(message.bodyBase64, "base64");
-  const body = redact.body ? Buffer.from(redacted(rawBody)) : rawBody;
+  return redaction(message.redactFields).body ? Buffer.from(redacted(rawBody)) : rawBody;
+}
+
+export function messageView(message: StoredMessage): Record<string, unknown> {
+  const header = shownHeaders(message);
+  if (message.contentType !== undefined) header["Content-Type"] = [message.contentType];
+  const body = shownBody(message);
   const view: Record<string, unknown> = {
     messageId: message.messageId,
     url: message.url,

@@ -126,12 +126,15 @@ export function messageRoutes(engine: Engine): Route[] {
         const ids = multiValues(ctx.query, "messageIds");
         if (ids.length > 0 && [...ctx.query.keys()].every((name) => name === "messageIds"))
           return json({ cancelled: await engine.cancelMessages(ids) });
-        const matching: string[] = [];
+        const count = Number(ctx.query.get("count") ?? Number.POSITIVE_INFINITY);
+        let cancelled = 0;
         for (const id of await engine.pendingMessageIds()) {
+          if (cancelled >= count) break;
           const message = await engine.getMessage(id);
-          if (message && !message.workflow && messageMatches(message, ctx.query)) matching.push(id);
+          if (message && !message.workflow && messageMatches(message, ctx.query))
+            cancelled += await engine.cancelMessages([id]);
         }
-        return json({ cancelled: await engine.cancelMessages(matching) });
+        return json({ cancelled });
       },
     },
     {

@@ -188,3 +188,35 @@ describe("log filters and paging", () => {
     expect(seen.size).toBe((last.json as unknown as { events: unknown[] }).events.length);
   });
 });
+
+describe("found by the upstream client tests", () => {
+  it("redacts logs as it redacts message views (Upstash-Redact-Fields)", async () => {
+    const { messageId } = await h.client.publishJSON({
+      url: `${h.endpoint.url}/redacted`,
+      body: { password: "my-password-123" },
+      headers: { Authorization: "Bearer token-to-redact", "X-Public": "visible" },
+      redact: { body: true, header: ["Authorization"] },
+    });
+    await h.settle();
+    const { logs } = await h.client.logs({ filter: { messageId } });
+    expect(logs.length).toBeGreaterThan(0);
+    for (const log of logs) {
+      const body = Buffer.from(log.body ?? "", "base64").toString("utf8");
+      expect(body).toMatch(/^REDACTED:[0-9a-f]{64}$/);
+      const header = log.header as unknown as Record<string, string[]>;
+      expect(header.Authorization?.[0]).toMatch(/^REDACTED:/);
+      expect(header["X-Public"]).toEqual(["visible"]);
+    }
+    // Delivery itself is not redacted.
+    expect(h.endpoint.on("/redacted")[0]?.headers.authorization).toBe("Bearer token-to-redact");
+  });
+
+  it("cancels at most `count` messages per bulk cancel", async () => {
+    const notBefore = Math.floor(Date.now() / 1000) + 86_400;
+    const label = "cancel-count";
+    for (let i = 0; i < 3; i++)
+      await h.client.publish({ url: `${h.endpoint.url}/later/${i}`, body: "c", notBefore, label });
+    expect(await h.client.messages.cancel({ filter: { label }, count: 1 })).toEqual({ cancelled: 1 });
+    expect(await h.client.messages.cancel({ filter: { label } })).toEqual({ cancelled: 2 });
+  });
+});
