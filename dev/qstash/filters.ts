@@ -16,7 +16,7 @@ export interface FilterSubject {
 }
 
 /** The endpoints with filters; each accepts only its own parameters (a typo must not match everything). */
-export type FilterScope = "messages" | "dlq" | "logs";
+export type FilterScope = "messages" | "dlq" | "logs" | "workflowCancel" | "workflowLogs";
 
 const SHARED = ["fromDate", "toDate", "callerIp", "label", "flowControlKey"];
 const IDENTITY = ["url", "topicName", "urlGroup", "scheduleId", "queueName"];
@@ -53,6 +53,33 @@ const ALLOWED: Record<FilterScope, Set<string>> = {
     "messageIds",
     "count",
     "cursor",
+  ]),
+  // `client.cancel` (@upstash/workflow): ids, or filters with `workflowUrl` (+ `workflowUrlExactMatch`).
+  workflowCancel: new Set([
+    ...SHARED,
+    "host",
+    "path",
+    "workflowRunIds",
+    "workflowUrl",
+    "workflowUrlExactMatch",
+    "urlStartingWith",
+    "count",
+    "cursor",
+  ]),
+  // `client.logs` (@upstash/workflow) and the REST `GET /v2/workflows/logs`.
+  workflowLogs: new Set([
+    ...SHARED,
+    "host",
+    "path",
+    "groupBy",
+    "workflowRunId",
+    "workflowUrl",
+    "workflowCreatedAt",
+    "state",
+    "messageId",
+    "count",
+    "cursor",
+    "trimBody",
   ]),
 };
 
