@@ -104,9 +104,13 @@ export function assertKnownFilters(query: URLSearchParams, scope: FilterScope): 
   }
 }
 
+/** The logs' `state=IN_PROGRESS` (REST docs): "one of ACTIVE, RETRY or ERROR". */
+const STATE_GROUPS: Record<string, string[]> = { IN_PROGRESS: ["ACTIVE", "RETRY", "ERROR"] };
+
 /** A field filter: OR within a field (repeated or comma-separated values), AND across fields. */
 function anyOf(query: URLSearchParams, name: string, actual: string | string[] | undefined): boolean {
-  const wanted = multiValues(query, name);
+  let wanted = multiValues(query, name);
+  if (name === "state") wanted = wanted.flatMap((state) => STATE_GROUPS[state] ?? [state]);
   if (wanted.length === 0) return true;
   const values = actual === undefined ? [] : Array.isArray(actual) ? actual : [actual];
   return values.some((value) => wanted.includes(value));

@@ -162,6 +162,8 @@ describe("log filters and paging", () => {
     expect(new Set(byPath.logs.map((l) => l.messageId))).toEqual(new Set([a.messageId]));
     const both = await h.client.logs({ filter: { path: ["/host-a/x", "/host-b/y"], state: "DELIVERED" } });
     expect(both.logs.map((l) => l.messageId).sort()).toEqual([a.messageId, b.messageId].sort());
+    const active = await h.client.logs({ filter: { path: "/host-a/x", state: "IN_PROGRESS" } });
+    expect(active.logs.map((l) => l.state)).toEqual(["ACTIVE"]);
   });
 
   it("omits the cursor on the last page, so `while (cursor !== undefined)` ends", async () => {
