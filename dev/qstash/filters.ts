@@ -32,6 +32,7 @@ const ALLOWED: Record<FilterScope, Set<string>> = {
     ...IGNORED,
     "messageId",
     "dlqIds",
+    "order",
     "responseStatus",
     "count",
     "cursor",

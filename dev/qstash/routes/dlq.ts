@@ -54,11 +54,15 @@ export function dlqRoutes(engine: Engine): Route[] {
     return extra;
   };
 
-  /** DLQ entries of one source, newest first, matching the query's ids or filters. */
+  /** DLQ entries of one source in the query's `order` (REST docs: default `earliestFirst`), filtered. */
   const select = async (ctx: RequestContext, source: DlqEntry["source"]): Promise<DlqEntry[]> => {
     assertKnownFilters(ctx.query, "dlq");
     const ids = multiValues(ctx.query, "dlqIds");
-    const all = await store.redis.zrevrange(store.key("dlq"), 0, -1);
+    const order = dlqOrder(ctx.query);
+    const all =
+      order === "latestFirst"
+        ? await store.redis.zrevrange(store.key("dlq"), 0, -1)
+        : await store.redis.zrange(store.key("dlq"), "0", "-1");
     const out: DlqEntry[] = [];
     for (const dlqId of all) {
       if (ids.length > 0 && !ids.includes(dlqId)) continue;
@@ -86,7 +90,7 @@ export function dlqRoutes(engine: Engine): Route[] {
     if (cursor) {
       const at = dlqOrderKey(cursor);
       if (!at) throw badRequest(`invalid cursor: ${cursor}`);
-      rest = entries.filter((entry) => comesAfter(entry.dlqId, at));
+      rest = entries.filter((entry) => comesAfter(entry.dlqId, at, dlqOrder(ctx.query)));
     }
     const items = rest.slice(0, count);
     const last = items.at(-1);
@@ -315,9 +319,21 @@ function dlqOrderKey(dlqId: string): { score: number; id: string } | undefined {
   return match ? { score: Number(match[1]), id: dlqId } : undefined;
 }
 
-/** Newest first, as ZREVRANGE orders them (equal scores: members in reverse lexicographic order). */
-function comesAfter(dlqId: string, at: { score: number; id: string }): boolean {
+type DlqOrder = "earliestFirst" | "latestFirst";
+
+function dlqOrder(query: URLSearchParams): DlqOrder {
+  const order = query.get("order") ?? "earliestFirst";
+  if (order !== "earliestFirst" && order !== "latestFirst") {
+    throw badRequest(`invalid order: ${order} (earliestFirst or latestFirst)`);
+  }
+  return order;
+}
+
+/** Position in ZRANGE order (equal scores: members lexicographically), or reversed for latestFirst. */
+function comesAfter(dlqId: string, at: { score: number; id: string }, order: DlqOrder): boolean {
   const key = dlqOrderKey(dlqId);
   if (!key) return false;
-  return key.score < at.score || (key.score === at.score && dlqId < at.id);
+  const later = key.score > at.score || (key.score === at.score && dlqId > at.id);
+  const earlier = key.score < at.score || (key.score === at.score && dlqId < at.id);
+  return order === "earliestFirst" ? later : earlier;
 }

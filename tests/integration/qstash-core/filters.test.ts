@@ -114,6 +114,15 @@ describe("DLQ filters", () => {
       cursor = page.cursor;
     } while (cursor);
     expect(new Set(listed).size).toBe(5);
+    // REST docs: `order` is earliestFirst (the default) or latestFirst.
+    const failedAt = (dlqId: string) => Number(dlqId.split("-")[0]);
+    expect(listed.map(failedAt)).toEqual(listed.map(failedAt).sort((a, b) => a - b));
+    const latest = await api(h, "GET", "/v2/dlq?order=latestFirst&count=1000");
+    const latestIds = (latest.json as unknown as { messages: { dlqId: string }[] }).messages.map(
+      (m) => m.dlqId,
+    );
+    expect(latestIds).toEqual([...listed].reverse());
+    expect((await api(h, "GET", "/v2/dlq?order=newest")).status).toBe(400);
 
     const deleted: number[] = [];
     do {
