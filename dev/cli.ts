@@ -29,6 +29,10 @@ const CliEnv = z.object({
   OVERTIME_DATA_DIR: z.string().min(1).default(".data"),
   /** `off`: do not create the workflows' cron schedules on the local QStash (they fire as in production). */
   OVERTIME_DEV_SCHEDULES: z.enum(["on", "off"], { error: 'must be "on" or "off"' }).default("on"),
+  /** The local QStash's plan limits, so a paid plan's limits can be reproduced locally (defaults: free tier). */
+  DEV_QSTASH_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1).optional(),
+  DEV_QSTASH_MAX_RETRIES: z.coerce.number().int().min(0).optional(),
+  DEV_QSTASH_MAX_DELAY_DAYS: z.coerce.number().positive().optional(),
 });
 type CliEnv = z.infer<typeof CliEnv>;
 
@@ -97,6 +101,12 @@ async function startStack(config: CliEnv): Promise<DevStack> {
         model: config.DEV_MODEL_PORT,
       },
       onLog: logLine,
+      qstashMaxMessageBytes: config.DEV_QSTASH_MAX_MESSAGE_BYTES,
+      qstashMaxRetries: config.DEV_QSTASH_MAX_RETRIES,
+      qstashMaxDelayMs:
+        config.DEV_QSTASH_MAX_DELAY_DAYS === undefined
+          ? undefined
+          : config.DEV_QSTASH_MAX_DELAY_DAYS * 86_400_000,
     });
   } catch (error) {
     if (error instanceof RedisServerMissingError) fail(error.message);

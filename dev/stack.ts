@@ -23,6 +23,10 @@ export interface DevStackOptions {
   model?: { tokensPerMinute?: number; requestsPerMinute?: number };
   /** QStash stand-in's maximum message size (default 1 MB). */
   qstashMaxMessageBytes?: number;
+  /** QStash stand-in's retry cap (default 100; above it a publish answers 412). */
+  qstashMaxRetries?: number;
+  /** QStash stand-in's maximum delay / not-before distance (default 365 days). */
+  qstashMaxDelayMs?: number;
 }
 
 /** The settings an app needs to use the stack, as environment variables. */
@@ -78,6 +82,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       port: options.ports?.qstash ?? 0,
       keyPrefix: options.qstashKeyPrefix,
       maxMessageBytes: options.qstashMaxMessageBytes,
+      maxRetries: options.qstashMaxRetries,
+      maxDelayMs: options.qstashMaxDelayMs,
       onLog: log("qstash"),
     });
     stoppers.push(() => qstash.close());

@@ -16,4 +16,20 @@ export const LAZY_FETCH_THRESHOLD_BYTES = 3 * 1024 * 1024;
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024 * 1024;
 export const DEDUP_WINDOW_MS = 10 * 60 * 1000;
 export const MAX_DELAY_MS = 365 * 24 * 3600 * 1000;
+
+/** The plan limits the stand-in enforces (all settable, so a user can reproduce their own plan locally). */
+export interface PlanLimits {
+  /** Publishes larger than this answer 413. */
+  maxMessageBytes: number;
+  /** `Upstash-Retries` above this answers 412. */
+  maxRetries: number;
+  /** `Upstash-Delay` / `Upstash-Not-Before` further ahead than this answer 400. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_PLAN_LIMITS: PlanLimits = {
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  maxRetries: MAX_RETRIES_CAP,
+  maxDelayMs: MAX_DELAY_MS,
+};
 export const USER_AGENT = "Upstash-QStash";

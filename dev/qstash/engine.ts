@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { VirtualClock } from "./clock";
-import { DEDUP_WINDOW_MS } from "./constants";
+import { DEDUP_WINDOW_MS, type PlanLimits } from "./constants";
 import { type DeliveryOutcome, deliver } from "./delivery";
 import { QStashHttpError } from "./errors";
 import { type FlowControlState, FlowControls } from "./flow-control";
@@ -27,7 +27,7 @@ export interface EngineOptions {
   store: Store;
   clock: VirtualClock;
   signingKey: string;
-  maxMessageBytes: number;
+  limits: PlanLimits;
   baseUrl: () => string;
   log: (line: string) => void;
 }
@@ -128,7 +128,7 @@ export class Engine {
   /** Parses publish headers into a message and publishes it. */
   async publishInput(input: PublishInput): Promise<PublishResult> {
     this.checkSize(input.body.length);
-    return this.publish(buildMessage(input));
+    return this.publish(buildMessage({ ...input, limits: this.limits }));
   }
 
   /** Publishes to a URL, or fans out to every endpoint of a URL group (topic). */
@@ -151,7 +151,7 @@ export class Engine {
     }
     // Validate once before publishing to any endpoint, so a bad header publishes nothing.
     const first = topic.endpoints[0];
-    if (first) buildMessage({ ...input, destination: first.url, nowMs });
+    if (first) buildMessage({ ...input, destination: first.url, nowMs, limits: this.limits });
     const results: (PublishResult & { url: string })[] = [];
     for (const endpoint of topic.endpoints) {
       const result = await this.publish(
@@ -159,6 +159,7 @@ export class Engine {
           ...input,
           destination: endpoint.url,
           nowMs,
+          limits: this.limits,
           topicName: topic.name,
           ...(endpoint.name ? { endpointName: endpoint.name } : {}),
         }),
@@ -168,15 +169,19 @@ export class Engine {
     return results;
   }
 
+  get limits(): PlanLimits {
+    return this.options.limits;
+  }
+
   get maxMessageBytes(): number {
-    return this.options.maxMessageBytes;
+    return this.options.limits.maxMessageBytes;
   }
 
   checkSize(bytes: number): void {
-    if (bytes > this.options.maxMessageBytes) {
+    if (bytes > this.maxMessageBytes) {
       throw new QStashHttpError(
         413,
-        `message size exceeds the max message size of ${this.options.maxMessageBytes} bytes allowed for your plan (got ${bytes} bytes)`,
+        `message size exceeds the max message size of ${this.maxMessageBytes} bytes allowed for your plan (got ${bytes} bytes)`,
       );
     }
   }
@@ -376,6 +381,8 @@ export class Engine {
       }
     }
     if (success) await this.onDelivered(message, outcome);
+    else if (message.workflow && !(await this.runs.mayDeliver(message)))
+      await this.onRunEnded(message, outcome, error ?? "");
     else if (!nonRetryable && message.retried < message.maxRetries)
       await this.onRetry(message, outcome, error ?? "");
     else await this.onFailed(message, outcome, error ?? "");
@@ -425,6 +432,18 @@ export class Engine {
       .zadd(this.store.dueKey, dueAt, `m:${message.messageId}`)
       .hdel(this.store.inflightKey, `m:${message.messageId}`)
       .exec();
+  }
+
+  /**
+   * A delivery that was in flight when its run ended (a step result or `context.call` callback the SDK can no
+   * longer append: it answers 500 to QStash's 400): no retries, no DLQ entry, no failure callback — the run's
+   * other pending messages were cancelled when it ended, and this one is recorded the same way.
+   */
+  private async onRunEnded(message: StoredMessage, outcome: DeliveryOutcome, error: string): Promise<void> {
+    await this.event(message, "ERROR", outcome, { error });
+    await this.event(message, "CANCELLED", outcome, { error: "workflow run ended; not retried" });
+    await this.runs.onRunEnded(message, outcome, error);
+    await this.finish(message);
   }
 
   private async onFailed(message: StoredMessage, outcome: DeliveryOutcome, error: string): Promise<void> {
@@ -503,6 +522,7 @@ export class Engine {
         callerIp: source.callerIp,
         nowMs: this.clock.now(),
         kind,
+        limits: this.limits,
       });
       // Queue docs: the next message waits for the current one's callbacks; the final callback takes its slot.
       if (final && source.queueName) {

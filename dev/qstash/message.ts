@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { DEFAULT_RETRIES, MAX_DELAY_MS, MAX_RETRIES_CAP } from "./constants";
+import { DEFAULT_PLAN_LIMITS, DEFAULT_RETRIES, type PlanLimits } from "./constants";
 import { badRequest, QStashHttpError } from "./errors";
 import {
   canonicalKey,
@@ -79,6 +79,8 @@ export interface PublishInput {
   topicName?: string;
   endpointName?: string;
   kind?: MessageKind;
+  /** Default: the free-tier limits. */
+  limits?: PlanLimits;
 }
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
@@ -106,14 +108,15 @@ export function buildMessage(input: PublishInput): StoredMessage {
   const method = (getHeader(headers, "Upstash-Method") ?? "POST").toUpperCase();
   if (!METHODS.has(method)) throw badRequest(`invalid Upstash-Method header: ${method}`);
 
-  const notBefore = parseNotBefore(headers, input.nowMs);
+  const limits = input.limits ?? DEFAULT_PLAN_LIMITS;
+  const notBefore = parseNotBefore(headers, input.nowMs, limits.maxDelayMs);
   const retriesHeader = getHeader(headers, "Upstash-Retries");
   const maxRetries =
     retriesHeader === undefined ? DEFAULT_RETRIES : parseNonNegativeInt(retriesHeader, "Upstash-Retries");
-  if (maxRetries > MAX_RETRIES_CAP) {
+  if (maxRetries > limits.maxRetries) {
     throw new QStashHttpError(
       412,
-      `invalid retries: ${maxRetries}, max retries allowed on your plan is ${MAX_RETRIES_CAP}`,
+      `invalid retries: ${maxRetries}, max retries allowed on your plan is ${limits.maxRetries}`,
     );
   }
   const retryDelay = getHeader(headers, "Upstash-Retry-Delay");
@@ -175,7 +178,7 @@ export function buildMessage(input: PublishInput): StoredMessage {
   return message;
 }
 
-function parseNotBefore(headers: HeaderMap, nowMs: number): number {
+function parseNotBefore(headers: HeaderMap, nowMs: number, maxDelayMs: number): number {
   const notBefore = getHeader(headers, "Upstash-Not-Before");
   if (notBefore !== undefined) {
     const seconds = Number(notBefore.trim());
@@ -184,15 +187,19 @@ function parseNotBefore(headers: HeaderMap, nowMs: number): number {
         `invalid Upstash-Not-Before header: "${notBefore}" is not a unix timestamp in seconds`,
       );
     }
-    if (seconds * 1000 > nowMs + MAX_DELAY_MS)
-      throw badRequest("Upstash-Not-Before is too far in the future");
+    if (seconds * 1000 > nowMs + maxDelayMs)
+      throw badRequest(
+        `invalid Upstash-Not-Before header: ${notBefore} is more than the maximum delay (${maxDelayMs / 1000} s) ahead`,
+      );
     return seconds * 1000;
   }
   const delay = getHeader(headers, "Upstash-Delay");
   if (delay !== undefined) {
     const ms = parseDuration(delay, "Upstash-Delay");
-    if (ms > MAX_DELAY_MS)
-      throw badRequest(`invalid Upstash-Delay header: ${delay} exceeds the maximum delay`);
+    if (ms > maxDelayMs)
+      throw badRequest(
+        `invalid Upstash-Delay header: ${delay} exceeds the maximum delay (${maxDelayMs / 1000} s)`,
+      );
     return ms > 0 ? nowMs + ms : 0;
   }
   return 0;
@@ -245,7 +252,7 @@ export function derivedHeaders(
 
 const redacted = (value: string | Buffer) => `REDACTED:${createHash("sha256").update(value).digest("hex")}`;
 
-/** `Upstash-Redact-Fields`: `body`, `header`/`headers` (all) or `header[Name]`; affects API views only. */
+/** `Upstash-Redact-Fields`: `body`, `header`/`headers` (all) or `header[Name]`; affects API views and logs only. */
 function redaction(fields: string | undefined) {
   const parts = (fields ?? "").split(",").map((p) => p.trim());
   const names = new Set(
@@ -261,7 +268,6 @@ function redaction(fields: string | undefined) {
   };
 }
 
-/** The API shape of a stored message (`GET /v2/messages/{id}`). */
 /** Where a message came from (URL group, queue, schedule) and its labels, as QStash's API views show them. */
 export function originFields(message: StoredMessage): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
@@ -270,20 +276,33 @@ export function originFields(message: StoredMessage): Record<string, unknown> {
   if (message.queueName) fields.queueName = message.queueName;
   if (message.scheduleId) fields.scheduleId = message.scheduleId;
   if (message.labels.length > 0) {
-    fields.label = message.labels.join(",");
+    // @upstash/qstash 2.12 documents the legacy `label` as "only the first one" of several labels.
+    fields.label = message.labels[0];
     fields.labels = message.labels;
   }
   return fields;
 }
 
-export function messageView(message: StoredMessage): Record<string, unknown> {
+/** The API shape of a stored message (`GET /v2/messages/{id}`). */
+/** The forwarded headers as QStash shows them (API views, logs): redacted ones as `REDACTED:<sha256>`. */
+export function shownHeaders(message: StoredMessage): Record<string, string[]> {
   const redact = redaction(message.redactFields);
   const header: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(message.forward))
     header[name] = [redact.header(name) ? redacted(value) : value];
-  if (message.contentType !== undefined) header["Content-Type"] = [message.contentType];
+  return header;
+}
+
+/** The body as QStash shows it (API views, logs). */
+export function shownBody(message: StoredMessage): Buffer {
   const rawBody = Buffer.from(message.bodyBase64, "base64");
-  const body = redact.body ? Buffer.from(redacted(rawBody)) : rawBody;
+  return redaction(message.redactFields).body ? Buffer.from(redacted(rawBody)) : rawBody;
+}
+
+export function messageView(message: StoredMessage): Record<string, unknown> {
+  const header = shownHeaders(message);
+  if (message.contentType !== undefined) header["Content-Type"] = [message.contentType];
+  const body = shownBody(message);
   const view: Record<string, unknown> = {
     messageId: message.messageId,
     url: message.url,

@@ -115,6 +115,7 @@ export class Schedules {
       body,
       callerIp,
       nowMs: now,
+      limits: this.engine.limits,
     });
     const scheduleId = customId ?? newScheduleId();
     const existing = await this.get(scheduleId);
@@ -270,8 +271,9 @@ export function scheduleView(record: ScheduleRecord): Record<string, unknown> {
   }
   const label = getHeader(headers, "Upstash-Label");
   if (label) {
-    view.label = label;
-    view.labels = label.split(",").map((l) => l.trim());
+    const labels = label.split(",").map((l) => l.trim());
+    view.label = labels[0];
+    view.labels = labels;
   }
   if (record.lastScheduleTime !== undefined) view.lastScheduleTime = record.lastScheduleTime;
   if (record.nextScheduleTime !== undefined) view.nextScheduleTime = record.nextScheduleTime;

@@ -1,12 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { VirtualClock } from "./clock";
-import {
-  DEFAULT_MAX_MESSAGE_BYTES,
-  DEV_CURRENT_SIGNING_KEY,
-  DEV_NEXT_SIGNING_KEY,
-  DEV_TOKEN,
-} from "./constants";
+import { DEFAULT_PLAN_LIMITS, DEV_CURRENT_SIGNING_KEY, DEV_NEXT_SIGNING_KEY, DEV_TOKEN } from "./constants";
 import { Engine } from "./engine";
 import { QStashHttpError } from "./errors";
 import { buildContext, errorReply, json, type Route, readBody, send } from "./http";
@@ -30,6 +25,10 @@ export interface QStashOptions {
   nextSigningKey?: string;
   /** Default 1 MB (Upstash free tier). Larger publishes answer 413. */
   maxMessageBytes?: number;
+  /** Default 100. `Upstash-Retries` above it answers 412 (plan quota). */
+  maxRetries?: number;
+  /** Default 365 days. Delays / not-before further ahead answer 400. */
+  maxDelayMs?: number;
   /** Redis key prefix, default "qstash:". */
   keyPrefix?: string;
   onLog?: (line: string) => void;
@@ -68,7 +67,11 @@ export async function startQStash(options: QStashOptions): Promise<RunningQStash
     store,
     clock,
     signingKey: keys.current,
-    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    limits: {
+      maxMessageBytes: options.maxMessageBytes ?? DEFAULT_PLAN_LIMITS.maxMessageBytes,
+      maxRetries: options.maxRetries ?? DEFAULT_PLAN_LIMITS.maxRetries,
+      maxDelayMs: options.maxDelayMs ?? DEFAULT_PLAN_LIMITS.maxDelayMs,
+    },
     baseUrl: () => baseUrl,
     log,
   });

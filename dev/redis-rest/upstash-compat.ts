@@ -13,10 +13,18 @@ for _, key in ipairs(page[2]) do
 end
 return {page[1], typed}`;
 
+/**
+ * `COPY k k`: stock Redis answers "ERR source and destination objects are the same"; Upstash answers 0
+ * (the SDK's "NOT_COPIED"), as upstash/redis-js's own COPY test expects.
+ */
+const NOT_COPIED_SCRIPT = "return 0";
+
 /** Rewrites Upstash-only command forms into stock Redis equivalents; others pass through. */
 export function rewriteUpstashOnlyForms(command: CommandArgs): CommandArgs {
   const [name, ...args] = command;
-  if (name.toUpperCase() !== "SCAN") return command;
+  const upper = name.toUpperCase();
+  if (upper === "COPY" && isCopyOntoItself(args)) return ["EVAL", NOT_COPIED_SCRIPT, "0"];
+  if (upper !== "SCAN") return command;
   const withTypeIndex = withTypeFlagIndex(args);
   if (withTypeIndex === undefined) return command;
   const scanArgs = args.filter((_, index) => index !== withTypeIndex);
@@ -33,4 +41,10 @@ function withTypeFlagIndex(args: string[]): number | undefined {
     if (SCAN_OPTIONS_WITH_VALUE.has(word)) index++;
   }
   return undefined;
+}
+
+/** Same source and destination, in the same database (no `DB` option). */
+function isCopyOntoItself(args: string[]): boolean {
+  const [source, destination, ...options] = args;
+  return source !== undefined && source === destination && !options.some((o) => o.toUpperCase() === "DB");
 }

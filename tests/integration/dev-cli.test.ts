@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Client, QstashError } from "@upstash/qstash";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/dev/support/ports";
@@ -24,6 +25,10 @@ describe("dev:stack", () => {
         DEV_MODEL_PORT: String(model),
         OVERTIME_DATA_DIR: dataDir,
         REDIS_URL: "",
+        // A paid plan's limits, reproduced locally.
+        DEV_QSTASH_MAX_MESSAGE_BYTES: String(2 * 1024 * 1024),
+        DEV_QSTASH_MAX_RETRIES: "5",
+        DEV_QSTASH_MAX_DELAY_DAYS: "7",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -71,6 +76,22 @@ describe("dev:stack", () => {
       headers: { authorization: `Bearer ${at("OPENAI_API_KEY")}` },
     });
     expect(models.status).toBe(200);
+  });
+
+  it("applies the plan limits set by DEV_QSTASH_MAX_* to the local QStash", async () => {
+    const qstash = new Client({ baseUrl: at("QSTASH_URL"), token: at("QSTASH_TOKEN"), retry: false });
+    const url = "http://127.0.0.1:9/unreachable";
+    const rejected = (work: Promise<unknown>) =>
+      work.then(
+        () => undefined,
+        (error: unknown) => (error instanceof QstashError ? error.status : error),
+      );
+    const published = await qstash.publish({ url, body: "x".repeat(1_500_000), delay: 3600 });
+    expect(published.messageId).toMatch(/^msg_/);
+    expect(await rejected(qstash.publish({ url, body: "x".repeat(2 * 1024 * 1024 + 1) }))).toBe(413);
+    expect(await rejected(qstash.publish({ url, body: "r", retries: 6 }))).toBe(412);
+    expect(await rejected(qstash.publish({ url, body: "d", delay: 8 * 86_400 }))).toBe(400);
+    await qstash.messages.cancel(published.messageId);
   });
 
   it("stops everything, redis-server included, on Ctrl-C", async () => {

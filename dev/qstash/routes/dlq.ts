@@ -1,7 +1,7 @@
 import type { DeliveryOutcome } from "../delivery";
 import type { DlqEntry, Engine } from "../engine";
 import { badRequest, notFound } from "../errors";
-import { dateInRange, messageMatches } from "../filters";
+import { assertKnownFilters, dateInRange, messageSubject, subjectMatches } from "../filters";
 import { getHeader, type HeaderMap, parseDuration, parseNonNegativeInt } from "../headers";
 import { json, multiValues, type RequestContext, type Route } from "../http";
 import { newMessageId } from "../ids";
@@ -54,10 +54,15 @@ export function dlqRoutes(engine: Engine): Route[] {
     return extra;
   };
 
-  /** DLQ entries of one source, newest first, matching the query's ids or filters. */
+  /** DLQ entries of one source in the query's `order` (REST docs: default `earliestFirst`), filtered. */
   const select = async (ctx: RequestContext, source: DlqEntry["source"]): Promise<DlqEntry[]> => {
+    assertKnownFilters(ctx.query, "dlq");
     const ids = multiValues(ctx.query, "dlqIds");
-    const all = await store.redis.zrevrange(store.key("dlq"), 0, -1);
+    const order = dlqOrder(ctx.query);
+    const all =
+      order === "latestFirst"
+        ? await store.redis.zrevrange(store.key("dlq"), 0, -1)
+        : await store.redis.zrange(store.key("dlq"), "0", "-1");
     const out: DlqEntry[] = [];
     for (const dlqId of all) {
       if (ids.length > 0 && !ids.includes(dlqId)) continue;
@@ -74,13 +79,22 @@ export function dlqRoutes(engine: Engine): Route[] {
     return out;
   };
 
-  const page = <T>(ctx: RequestContext, items: T[], defaultCount = 100) => {
+  /**
+   * One page of entries. The cursor is the last dlqId handed out; the next page starts after it in DLQ order,
+   * so it stays right when a bulk delete or retry has removed the entries of the previous page.
+   */
+  const page = (ctx: RequestContext, entries: DlqEntry[], defaultCount = 100) => {
     const count = Number(ctx.query.get("count") ?? defaultCount) || defaultCount;
-    const offset = Number(ctx.query.get("cursor") ?? 0) || 0;
-    return {
-      items: items.slice(offset, offset + count),
-      cursor: offset + count < items.length ? String(offset + count) : "",
-    };
+    const cursor = ctx.query.get("cursor");
+    let rest = entries;
+    if (cursor) {
+      const at = dlqOrderKey(cursor);
+      if (!at) throw badRequest(`invalid cursor: ${cursor}`);
+      rest = entries.filter((entry) => comesAfter(entry.dlqId, at, dlqOrder(ctx.query)));
+    }
+    const items = rest.slice(0, count);
+    const last = items.at(-1);
+    return { items, cursor: rest.length > count && last ? last.dlqId : undefined };
   };
 
   const list = async (ctx: RequestContext, source: DlqEntry["source"]) => {
@@ -149,6 +163,7 @@ export function dlqRoutes(engine: Engine): Route[] {
       body: Buffer.from(run.initialBodyBase64, "base64"),
       callerIp: run.callerIp,
       nowMs: now,
+      limits: engine.limits,
     });
     const failedIndex = entry.message.workflow?.index ?? 0;
     if (mode === "restart" || failedIndex <= 0) {
@@ -180,14 +195,15 @@ export function dlqRoutes(engine: Engine): Route[] {
   const bulkRevive =
     (mode: "restart" | "resume"): Route["handler"] =>
     async (ctx) => {
-      const entries = ctx.params[0] ? [await load(ctx.params[0])] : await select(ctx, "workflow");
-      const workflowRuns = [];
-      for (const entry of entries) {
+      if (ctx.params[0]) {
+        const entry = await load(ctx.params[0]);
         if (!entry) throw notFound(`dlq entry ${ctx.params[0]} not found`);
-        workflowRuns.push(await revive(entry, ctx.headers, mode));
+        return json(await revive(entry, ctx.headers, mode));
       }
-      if (ctx.params[0]) return json(workflowRuns[0]);
-      return json({ workflowRuns, cursor: "" });
+      const { items, cursor } = page(ctx, await select(ctx, "workflow"));
+      const workflowRuns = [];
+      for (const entry of items) workflowRuns.push(await revive(entry, ctx.headers, mode));
+      return json(cursor ? { workflowRuns, cursor } : { workflowRuns });
     };
 
   const bulkDelete =
@@ -225,14 +241,15 @@ export function dlqRoutes(engine: Engine): Route[] {
       methods: ["POST"],
       pattern: /^\/v2\/dlq\/retry(?:\/([^/]+))?$/,
       handler: async (ctx) => {
-        const entries = ctx.params[0] ? [await load(ctx.params[0])] : await select(ctx, "message");
-        const responses = [];
-        for (const entry of entries) {
+        if (ctx.params[0]) {
+          const entry = await load(ctx.params[0]);
           if (!entry) throw notFound(`dlq entry ${ctx.params[0]} not found`);
-          responses.push(await retryMessage(entry, ctx.headers));
+          return json(await retryMessage(entry, ctx.headers));
         }
-        if (ctx.params[0]) return json(responses[0]);
-        return json({ responses, cursor: "" });
+        const { items, cursor } = page(ctx, await select(ctx, "message"));
+        const responses = [];
+        for (const entry of items) responses.push(await retryMessage(entry, ctx.headers));
+        return json(cursor ? { responses, cursor } : { responses });
       },
     },
     { methods: ["GET"], pattern: /^\/v2\/workflows\/dlq\/?$/, handler: (ctx) => list(ctx, "workflow") },
@@ -283,35 +300,40 @@ function headersFromArrays(arrays: Record<string, string[]>): Headers {
 }
 
 function entryMatches(entry: DlqEntry, query: URLSearchParams): boolean {
-  if (!messageMatches(entry.message, withoutDates(query))) return false;
+  if (!subjectMatches(messageSubject(entry.message), query)) return false;
   if (!dateInRange(query, entry.failedAt)) return false;
-  const status = query.get("responseStatus");
-  if (status && String(entry.responseStatus) !== status) return false;
+  const statuses = multiValues(query, "responseStatus");
+  if (statuses.length > 0 && !statuses.includes(String(entry.responseStatus))) return false;
   const runId = query.get("workflowRunId");
   if (runId && entry.workflowRunId !== runId) return false;
-  const workflowUrl = query.get("workflowUrl");
-  if (workflowUrl && entry.workflowUrl !== workflowUrl) return false;
+  const workflowUrls = multiValues(query, "workflowUrl");
+  if (workflowUrls.length > 0 && !workflowUrls.includes(entry.workflowUrl ?? "")) return false;
   const createdAt = query.get("workflowCreatedAt");
   if (createdAt && String(entry.workflowCreatedAt) !== createdAt) return false;
   return true;
 }
 
-function withoutDates(query: URLSearchParams): URLSearchParams {
-  const copy = new URLSearchParams(query);
-  for (const name of [
-    "fromDate",
-    "toDate",
-    "count",
-    "cursor",
-    "source",
-    "dlqIds",
-    "responseStatus",
-    "workflowRunId",
-    "workflowUrl",
-    "workflowCreatedAt",
-    "failureFunctionState",
-  ]) {
-    copy.delete(name);
+/** dlqIds are `<failedAt ms>-<n>` and the DLQ sorted set is scored by failedAt: the id gives the position. */
+function dlqOrderKey(dlqId: string): { score: number; id: string } | undefined {
+  const match = /^(\d+(?:\.\d+)?)-\d+$/.exec(dlqId);
+  return match ? { score: Number(match[1]), id: dlqId } : undefined;
+}
+
+type DlqOrder = "earliestFirst" | "latestFirst";
+
+function dlqOrder(query: URLSearchParams): DlqOrder {
+  const order = query.get("order") ?? "earliestFirst";
+  if (order !== "earliestFirst" && order !== "latestFirst") {
+    throw badRequest(`invalid order: ${order} (earliestFirst or latestFirst)`);
   }
-  return copy;
+  return order;
+}
+
+/** Position in ZRANGE order (equal scores: members lexicographically), or reversed for latestFirst. */
+function comesAfter(dlqId: string, at: { score: number; id: string }, order: DlqOrder): boolean {
+  const key = dlqOrderKey(dlqId);
+  if (!key) return false;
+  const later = key.score > at.score || (key.score === at.score && dlqId > at.id);
+  const earlier = key.score < at.score || (key.score === at.score && dlqId < at.id);
+  return order === "earliestFirst" ? later : earlier;
 }

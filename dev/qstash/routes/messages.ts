@@ -1,6 +1,6 @@
 import type { Engine } from "../engine";
 import { badRequest, notFound } from "../errors";
-import { dateInRange, messageMatches } from "../filters";
+import { assertKnownFilters, eventMatches, messageMatches } from "../filters";
 import { headersFromJson, json, multiValues, parseJsonBody, type Route, rawDestination } from "../http";
 import { buildMessage, messageView } from "../message";
 import { Queues } from "../queues";
@@ -56,6 +56,8 @@ export function messageRoutes(engine: Engine): Route[] {
       handler: async (ctx) => {
         const items = parseJsonBody<BatchItem[]>(ctx);
         if (!Array.isArray(items)) throw badRequest("batch request body must be a JSON array");
+        // Validated against the virtual clock: a not-before up to the maximum delay ahead is fine.
+        const nowMs = engine.clock.now();
         const prepared = items.map((item, index) => {
           if (
             !item ||
@@ -73,7 +75,14 @@ export function messageRoutes(engine: Engine): Route[] {
           engine.checkSize(body.length);
           if (item.queue) Queues.validateName(item.queue);
           if (/^https?:\/\//i.test(item.destination)) {
-            buildMessage({ destination: item.destination, headers, body, callerIp: ctx.callerIp, nowMs: 0 });
+            buildMessage({
+              destination: item.destination,
+              headers,
+              body,
+              callerIp: ctx.callerIp,
+              nowMs,
+              limits: engine.limits,
+            });
           }
           return { destination: item.destination, headers, body, queue: item.queue };
         });
@@ -113,48 +122,38 @@ export function messageRoutes(engine: Engine): Route[] {
       methods: ["DELETE"],
       pattern: /^\/v2\/messages\/?$/,
       handler: async (ctx) => {
+        assertKnownFilters(ctx.query, "messages");
         const ids = multiValues(ctx.query, "messageIds");
-        if (ids.length > 0) return json({ cancelled: await engine.cancelMessages(ids) });
-        const matching: string[] = [];
+        if (ids.length > 0 && [...ctx.query.keys()].every((name) => name === "messageIds"))
+          return json({ cancelled: await engine.cancelMessages(ids) });
+        const count = Number(ctx.query.get("count") ?? Number.POSITIVE_INFINITY);
+        let cancelled = 0;
         for (const id of await engine.pendingMessageIds()) {
+          if (cancelled >= count) break;
           const message = await engine.getMessage(id);
-          if (message && !message.workflow && messageMatches(message, ctx.query)) matching.push(id);
+          if (message && !message.workflow && messageMatches(message, ctx.query))
+            cancelled += await engine.cancelMessages([id]);
         }
-        return json({ cancelled: await engine.cancelMessages(matching) });
+        return json({ cancelled });
       },
     },
     {
       methods: ["GET"],
       pattern: /^\/v2\/(?:events|logs)\/?$/,
       handler: async (ctx) => {
+        assertKnownFilters(ctx.query, "logs");
         const count = Math.min(1000, Number(ctx.query.get("count") ?? 100) || 100);
         const offset = Number(ctx.query.get("cursor") ?? 0) || 0;
         const raw = await engine.store.redis.lrange(engine.store.key("events"), 0, -1);
-        const ids = multiValues(ctx.query, "messageIds");
-        const simple: [string, string][] = [
-          ["messageId", "messageId"],
-          ["state", "state"],
-          ["url", "url"],
-          ["topicName", "topicName"],
-          ["urlGroup", "topicName"],
-          ["scheduleId", "scheduleId"],
-          ["queueName", "queueName"],
-          ["flowControlKey", "flowControlKey"],
-          ["label", "label"],
-        ];
         const events = raw
           .map((line) => JSON.parse(line) as Record<string, unknown>)
-          .filter((event) => ids.length === 0 || ids.includes(String(event.messageId)))
-          .filter((event) =>
-            simple.every(([param, field]) => {
-              const wanted = multiValues(ctx.query, param);
-              return wanted.length === 0 || wanted.includes(String(event[field]));
-            }),
-          )
-          .filter((event) => dateInRange(ctx.query, Number(event.time)));
+          .filter((event) => eventMatches(event, ctx.query));
         const page = events.slice(offset, offset + count);
-        const cursor = offset + count < events.length ? String(offset + count) : "";
-        return json({ cursor, events: page, logs: page });
+        // No cursor on the last page (the SDK's loops stop on a missing cursor).
+        const more = offset + count < events.length;
+        return json(
+          more ? { cursor: String(offset + count), events: page, logs: page } : { events: page, logs: page },
+        );
       },
     },
   ];

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Engine } from "../engine";
 import { badRequest, notFound } from "../errors";
-import { dateInRange } from "../filters";
+import { assertKnownFilters, dateInRange } from "../filters";
 import { getHeader, type HeaderMap, toArrays } from "../headers";
 import {
   headersFromJson,
@@ -74,7 +74,14 @@ export function workflowRoutes(engine: Engine): Route[] {
     const unknownSdk = isTruthy(getHeader(requestHeaders, "Upstash-Workflow-Unknown-Sdk"));
     const runId = getHeader(requestHeaders, "Upstash-Workflow-Runid") || newRunId();
     const headers = restTriggerHeaders(url, requestHeaders, runId, unknownSdk);
-    const message = buildMessage({ destination: url, headers, body, callerIp, nowMs: engine.clock.now() });
+    const message = buildMessage({
+      destination: url,
+      headers,
+      body,
+      callerIp,
+      nowMs: engine.clock.now(),
+      limits: engine.limits,
+    });
     if (message.workflow) {
       message.workflow.restTrigger = true;
       if (unknownSdk) message.workflow.unknownSdk = true;
@@ -208,10 +215,16 @@ export function workflowRoutes(engine: Engine): Route[] {
       methods: ["DELETE"],
       pattern: /^\/v2\/workflows\/runs\/?$/,
       handler: async (ctx) => {
+        assertKnownFilters(ctx.query, "workflowCancel");
         const ids = multiValues(ctx.query, "workflowRunIds");
         const targets = ids.length > 0 ? ids : await matchingRuns(ctx, true);
+        // Like a bulk message cancel: at most `count` per call (the SDK sends 100 with filters and `all`).
+        const count = ids.length > 0 ? Number.POSITIVE_INFINITY : Number(ctx.query.get("count") ?? Infinity);
         let cancelled = 0;
-        for (const id of targets) if (await runs.cancel(id)) cancelled++;
+        for (const id of targets) {
+          if (cancelled >= count) break;
+          if (await runs.cancel(id)) cancelled++;
+        }
         return json({ cancelled });
       },
     },
@@ -219,6 +232,7 @@ export function workflowRoutes(engine: Engine): Route[] {
       methods: ["GET"],
       pattern: /^\/v2\/workflows\/(?:events|logs)\/?$/,
       handler: async (ctx) => {
+        assertKnownFilters(ctx.query, "workflowLogs");
         const count = Math.min(100, Number(ctx.query.get("count") ?? 10) || 10);
         const offset = Number(ctx.query.get("cursor") ?? 0) || 0;
         const ids = await matchingRuns(ctx, false);
@@ -228,8 +242,9 @@ export function workflowRoutes(engine: Engine): Route[] {
           const run = await runs.get(id);
           if (run) views.push(runView(run, await runs.list(id), await runs.messageLogs(id)));
         }
-        const cursor = offset + count < ids.length ? String(offset + count) : "";
-        return json({ cursor, runs: views });
+        // Docs: "If no cursor is returned, there are no more workflow runs."
+        const more = offset + count < ids.length;
+        return json(more ? { cursor: String(offset + count), runs: views } : { runs: views });
       },
     },
   ];
@@ -244,8 +259,11 @@ export function workflowRoutes(engine: Engine): Route[] {
     const labels = multiValues(query, "label");
     const states = multiValues(query, "state");
     const createdAt = query.get("workflowCreatedAt");
-    const callerIp = query.get("callerIp");
-    const flowControlKey = query.get("flowControlKey");
+    const callerIps = multiValues(query, "callerIp");
+    const flowControlKeys = multiValues(query, "flowControlKey");
+    const hosts = multiValues(query, "host");
+    const paths = multiValues(query, "path");
+    const messageId = query.get("messageId");
     const out: string[] = [];
     const candidates = byId.length > 0 ? byId : await runs.allRunIds();
     for (const id of candidates) {
@@ -260,8 +278,15 @@ export function workflowRoutes(engine: Engine): Route[] {
       if (labels.length > 0 && !labels.some((l) => run.labels.includes(l))) continue;
       if (states.length > 0 && !states.includes(run.state)) continue;
       if (createdAt && String(run.createdAt) !== createdAt) continue;
-      if (callerIp && run.callerIp !== callerIp) continue;
-      if (flowControlKey && run.config.flowControl?.key !== flowControlKey) continue;
+      if (callerIps.length > 0 && !callerIps.includes(run.callerIp)) continue;
+      if (flowControlKeys.length > 0 && !flowControlKeys.includes(run.config.flowControl?.key ?? ""))
+        continue;
+      if (hosts.length > 0 || paths.length > 0) {
+        const target = new URL(run.workflowUrl);
+        if (hosts.length > 0 && !hosts.includes(target.host)) continue;
+        if (paths.length > 0 && !paths.includes(target.pathname)) continue;
+      }
+      if (messageId && !(await runs.list(id)).some((entry) => entry.messageId === messageId)) continue;
       if (!dateInRange(query, run.createdAt)) continue;
       out.push(id);
     }

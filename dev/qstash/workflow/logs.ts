@@ -245,7 +245,8 @@ export function runView(
   if (run.failureFunction) view.failureFunction = run.failureFunction;
   if (run.dlqId) view.dlqId = run.dlqId;
   if (run.labels.length > 0) {
-    view.label = run.labels.join(",");
+    // Legacy `label` = the first label (SDK docs: "only contains the first one").
+    view.label = run.labels[0];
     view.labels = run.labels;
   }
   if (run.config.flowControl) view.flowControlKey = run.config.flowControl.key;

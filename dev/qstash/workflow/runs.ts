@@ -378,6 +378,18 @@ export class Runs {
     });
   }
 
+  /** A delivery of an ended run answered non-2xx: recorded as cancelled, like the run's other pending messages. */
+  async onRunEnded(message: StoredMessage, outcome: DeliveryOutcome, error: string): Promise<void> {
+    const info = message.workflow;
+    if (!info) return;
+    await this.updateLog(info.runId, message.messageId, (log) => {
+      log.state = "STEP_CANCELED";
+      log.retried = message.retried;
+      log.nextDeliveryTime = undefined;
+      log.errors.push(this.stepError(outcome, error));
+    });
+  }
+
   private stepError(outcome: DeliveryOutcome, error: string): StepError {
     const stepError: StepError = { error, time: this.engine.clock.now() };
     if (outcome.response) {
@@ -565,6 +577,7 @@ export class Runs {
           body: Buffer.from(JSON.stringify(step)),
           callerIp: child.callerIp,
           nowMs: this.engine.clock.now(),
+          limits: this.engine.limits,
           kind: "step",
         }),
       );
@@ -606,6 +619,7 @@ export class Runs {
         body: Buffer.from(JSON.stringify(step)),
         callerIp: run.callerIp,
         nowMs: this.engine.clock.now(),
+        limits: this.engine.limits,
         kind: "step",
       }),
     );

@@ -84,6 +84,14 @@ describe("the Upstash SDK against the stand-in (default base64 encoding, auto-pi
     );
   });
 
+  it("answers COPY onto the same key as Upstash does: not copied, no error", async () => {
+    const redis = stack.client();
+    await redis.set("copy:self", "v");
+    expect(await redis.copy("copy:self", "copy:self")).toBe("NOT_COPIED");
+    expect(await redis.copy("copy:self", "copy:other")).toBe("COPIED");
+    expect(await redis.get("copy:other")).toBe("v");
+  });
+
   it("keeps integers beyond 2^53 exact on the wire", async () => {
     await stack.direct.set("big:n", "9007199254740994");
     const response = await stack.post("/", ["incr", "big:n"], { "Upstash-Encoding": "base64" });
