@@ -5,7 +5,7 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { env, EnvError } = await import("@/lib/env");
+  const { env, EnvError } = await import("@/app/_lib/env");
   try {
     env();
   } catch (error) {

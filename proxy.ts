@@ -1,6 +1,5 @@
 import { type NextRequest, NextResponse } from "next/server";
-import { checkAccess, resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
-import { appSessions } from "@/lib/dashboard/sessions";
+import { appSessions, checkAccess, resolveAccess, SESSION_COOKIE } from "overtime/dashboard";
 
 /** Every page and API route passes through here; see lib/dashboard/access.ts for the rules. */
 export async function proxy(request: NextRequest): Promise<Response> {

@@ -1,7 +1,20 @@
 import { defineConfig } from "vitest/config";
 
+const fromRoot = (path: string) => new URL(`./${path}`, import.meta.url).pathname;
+
 export default defineConfig({
-  resolve: { alias: { "@": new URL("./", import.meta.url).pathname } },
+  // The packages resolve to their sources here, as in tsconfig.json (one copy of every class in a test run).
+  resolve: {
+    alias: [
+      { find: /^overtime\/next$/, replacement: fromRoot("lib/next.ts") },
+      { find: /^overtime\/ai$/, replacement: fromRoot("lib/ai/index.ts") },
+      { find: /^overtime\/dashboard$/, replacement: fromRoot("lib/dashboard/index.ts") },
+      { find: /^overtime$/, replacement: fromRoot("lib/index.ts") },
+      { find: /^overtime-dev\/testing$/, replacement: fromRoot("dev/testing/index.ts") },
+      { find: /^overtime-dev$/, replacement: fromRoot("dev/index.ts") },
+      { find: /^@\//, replacement: fromRoot("") },
+    ],
+  },
   test: {
     projects: [
       {

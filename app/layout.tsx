@@ -1,9 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import { cookies } from "next/headers";
 import Link from "next/link";
+import { appSessions, resolveAccess, SESSION_COOKIE } from "overtime/dashboard";
 import type { ReactNode } from "react";
-import { resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
-import { appSessions } from "@/lib/dashboard/sessions";
 import { HealthDot } from "./_components/health-dot";
 import { NavLinks } from "./_components/nav-links";
 import { signOut, signOutEverywhere } from "./login/actions";

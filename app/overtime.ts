@@ -1,8 +1,7 @@
-import { aiConfigFromEnv } from "@/lib/ai/models";
-import { env, publicBaseUrl } from "@/lib/env";
-import { createRouter, type OvertimeRouter } from "@/lib/http/router";
-import { createOvertime, type Overtime } from "@/lib/overtime";
-import { redis } from "@/lib/redis";
+import { createOvertime, createRouter, type Overtime, type OvertimeRouter } from "overtime";
+import { env, publicBaseUrl } from "@/app/_lib/env";
+import { aiConfigFromEnv } from "@/app/_lib/models";
+import { redis } from "@/app/_lib/redis";
 import { workflows } from "@/workflows";
 
 let instance: { overtime: Overtime; router: OvertimeRouter } | undefined;

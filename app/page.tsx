@@ -1,7 +1,6 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { RUN_STATUSES, type RunStatus } from "@/lib/runs/keys";
-import { InvalidCursorError, type RunPage } from "@/lib/runs/store";
+import { InvalidCursorError, RUN_STATUSES, type RunPage, type RunStatus } from "overtime";
 import { RunsFilters } from "./_components/runs-filters";
 import { RunsTable } from "./_components/runs-table";
 import { ConfigurationProblem, EmptyState, PageHeader } from "./_components/states";
@@ -35,7 +34,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   let page: RunPage | undefined;
   let cursorProblem: string | undefined;
   try {
-    page = await loaded.overtime.listRuns({
+    page = await loaded.overtime.runs.list({
       workflow,
       status,
       cursor: query.cursor || undefined,

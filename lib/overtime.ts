@@ -2,8 +2,13 @@ import { Client as QStashClient, Receiver } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
 import { Client as WorkflowClient } from "@upstash/workflow";
 import type { PriceTable } from "./cost/pricing";
+import { NotFoundError, OvertimeError } from "./errors";
+import { cancelRun } from "./runs/cancel";
+import { runEventStream, type StreamOptions } from "./runs/events";
+import { type KeyBuilder, keyBuilder } from "./runs/keys";
 import { createReconciler } from "./runs/reconcile";
-import { type ListOptions, type RunPage, type RunRecord, RunStore } from "./runs/store";
+import { type RetriedRun, type RetryMode, retryRun } from "./runs/retry";
+import { type ListOptions, type RunPage, type RunRecord, RunStore, type StepRecord } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
 import { withScheduleFirings } from "./schedules/firing";
 import type { CallerSecrets } from "./trigger/auth";
@@ -53,8 +58,11 @@ export interface OvertimeConfig {
   maxBodyBytes?: number;
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
+/** Overtime cannot start with this configuration (the message names what to set); the API answers 503. */
+export class ConfigError extends OvertimeError {
+  constructor(message: string) {
+    super("misconfigured", message);
+  }
 }
 
 /** The toolkit, wired once from explicit clients and settings (the app builds it from env; tests directly). */
@@ -69,14 +77,30 @@ export interface Overtime {
   limitCaller: CallerLimiter;
   workflowUrl(name: string): string;
   start(options: StartOptions): ReturnType<typeof startRun>;
-  /** A run's record, first reconciled with QStash when it looks stale (lib/runs/reconcile.ts). */
-  getRun(runId: string): Promise<RunRecord | undefined>;
-  /** A page of runs, newest first; stale unfinished ones are reconciled with QStash like `getRun`. */
-  listRuns(options: ListOptions): Promise<RunPage>;
+  /** Runs: read, list, cancel, retry, follow. */
+  runs: OvertimeRuns;
+  /** Keys for the app's own data under the configured prefix (what workflows get as `key`). */
+  key: KeyBuilder;
   /** Budgets, approvals, tracking: what workflows get as `services`. */
   services: RunServices;
   /** The price table run costs are computed with. */
   prices: PriceTable;
+}
+
+/** What the API and the dashboard do with runs; every id is a run id (`wfr_…`). */
+export interface OvertimeRuns {
+  /** The record, first reconciled with QStash when it looks stale (lib/runs/reconcile.ts); undefined if none. */
+  get(runId: string): Promise<RunRecord | undefined>;
+  /** A page of runs, newest first, filtered by workflow and status; stale unfinished ones are reconciled. */
+  list(options?: ListOptions): Promise<RunPage>;
+  /** The run's steps in the order they started. */
+  steps(runId: string): Promise<StepRecord[]>;
+  /** Cancels a run that has not finished (NotFoundError, ConflictError otherwise). */
+  cancel(runId: string): Promise<void>;
+  /** Resumes a failed run from its failed step, or restarts it with the same input (`auto` picks). */
+  retry(runId: string, mode?: RetryMode): Promise<RetriedRun>;
+  /** Server-Sent Events of the run: its history, then live events, ending after its final status. */
+  events(runId: string, options?: StreamOptions): ReadableStream<Uint8Array>;
 }
 
 export function createOvertime(config: OvertimeConfig): Overtime {
@@ -97,14 +121,6 @@ export function createOvertime(config: OvertimeConfig): Overtime {
   const start = (options: StartOptions) =>
     startRun({ registry, store, client, workflowUrl, recoverAfterMs: recovery.takeOverAfterMs }, options);
   const reconcile = createReconciler({ store, client, staleAfterMs: recovery.staleAfterMs });
-  const getRun = async (runId: string) => {
-    const run = await store.getRun(runId);
-    return run && reconcile(run);
-  };
-  const listRuns = async (options: ListOptions) => {
-    const page = await store.listRuns(options);
-    return { ...page, runs: await Promise.all(page.runs.map(reconcile)) };
-  };
   const endpoint = withScheduleFirings(
     createWorkflowEndpoint({
       registry,
@@ -123,7 +139,7 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     store.keys.rateLimitPrefix(),
     config.trigger?.rateLimit ?? { requests: 60 },
   );
-  return {
+  const parts = {
     config,
     registry,
     store,
@@ -133,10 +149,41 @@ export function createOvertime(config: OvertimeConfig): Overtime {
     limitCaller,
     workflowUrl,
     start,
-    getRun,
-    listRuns,
     services,
     prices,
+    key: keyBuilder(store.keys.prefix),
+  };
+  return { ...parts, runs: createRuns(parts, reconcile) };
+}
+
+function createRuns(
+  overtime: Pick<Overtime, "client" | "store" | "start">,
+  reconcile: (run: RunRecord) => Promise<RunRecord>,
+): OvertimeRuns {
+  const { store } = overtime;
+  const get = async (runId: string) => {
+    const run = await store.getRun(runId);
+    return run && reconcile(run);
+  };
+  const required = async (runId: string) => {
+    const run = await get(runId);
+    if (!run) throw new NotFoundError(`No run with id "${runId}" (runs are kept for the retention period).`);
+    return run;
+  };
+  return {
+    get,
+    async list(options = {}) {
+      const page = await store.listRuns(options);
+      return { ...page, runs: await Promise.all(page.runs.map(reconcile)) };
+    },
+    steps: (runId) => store.getSteps(runId),
+    async cancel(runId) {
+      await cancelRun(overtime, await required(runId));
+    },
+    async retry(runId, mode = "auto") {
+      return retryRun(overtime, await required(runId), mode);
+    },
+    events: (runId, options) => runEventStream(store, runId, options),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Redis } from "@upstash/redis";
 import { type LanguageModel, tool } from "ai";
+import { defineWorkflow, type KeyBuilder } from "overtime";
+import { type AgentToolResult, runAgent } from "overtime/ai";
 import { z } from "zod";
-import { type AgentToolResult, runAgent } from "@/lib/ai";
-import { defaultModel } from "@/lib/ai/models";
-import { redis as appRedis } from "@/lib/redis";
-import { defineWorkflow } from "@/lib/workflow/define";
+import { defaultModel } from "@/app/_lib/models";
+import { redis as appRedis } from "@/app/_lib/redis";
 
 export interface ApprovalDependencies {
   redis: () => Redis;
@@ -30,8 +30,8 @@ const output = z.object({
   report: z.string(),
 });
 
-export function publishedKey(prefix = "ot"): string {
-  return `${prefix}:approval:published`;
+export function publishedKey(key: KeyBuilder): string {
+  return key("approval", "published");
 }
 
 /**
@@ -40,16 +40,17 @@ export function publishedKey(prefix = "ot"): string {
  * timed out → the tool does not run and the agent is told, so its final report says so.
  */
 export function createApprovalWorkflow(deps: ApprovalDependencies) {
-  const publish = tool({
-    description: "Publish an announcement on the public status page. Needs a human's approval.",
-    inputSchema: z.object({ title: z.string().min(1).max(200), body: z.string().max(5_000) }),
-    needsApproval: true,
-    execute: async ({ title, body }, { toolCallId }) => {
-      // Keyed by tool call id: a retried step publishes once.
-      await deps.redis().hsetnx(publishedKey(), toolCallId, JSON.stringify({ title, body }));
-      return { published: true, title };
-    },
-  });
+  const publishTool = (key: KeyBuilder) =>
+    tool({
+      description: "Publish an announcement on the public status page. Needs a human's approval.",
+      inputSchema: z.object({ title: z.string().min(1).max(200), body: z.string().max(5_000) }),
+      needsApproval: true,
+      execute: async ({ title, body }, { toolCallId }) => {
+        // Keyed by tool call id: a retried step publishes once.
+        await deps.redis().hsetnx(publishedKey(key), toolCallId, JSON.stringify({ title, body }));
+        return { published: true, title };
+      },
+    });
   return defineWorkflow({
     name: "approval",
     description: "An ops agent whose publish tool waits for a human's approval.",
@@ -63,7 +64,7 @@ export function createApprovalWorkflow(deps: ApprovalDependencies) {
           "You are an ops assistant. Publish announcements with the publish tool. If a call is not " +
           "executed, say plainly that nothing was published.",
         prompt: `Publish this announcement with publish: "${run.input.announcement}"`,
-        tools: { publish },
+        tools: { publish: publishTool(run.key) },
         maxTurns: 3,
         approvalTimeoutSeconds: run.input.approvalTimeoutSeconds,
       });

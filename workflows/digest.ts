@@ -1,13 +1,13 @@
 import type { Redis } from "@upstash/redis";
 import type { LanguageModel, ModelMessage } from "ai";
+import { defineWorkflow, type KeyBuilder } from "overtime";
+import { runAgent } from "overtime/ai";
 import { z } from "zod";
-import { runAgent } from "@/lib/ai";
-import { defaultModel } from "@/lib/ai/models";
-import { agentTools } from "@/lib/jeeves/tools";
-import { redis as appRedis } from "@/lib/redis";
-import { createStreamTools } from "@/lib/streams/analysis/tools";
-import { RedisStreamStore } from "@/lib/streams/redis-store";
-import { defineWorkflow } from "@/lib/workflow/define";
+import { agentTools } from "@/app/_lib/jeeves/tools";
+import { defaultModel } from "@/app/_lib/models";
+import { redis as appRedis } from "@/app/_lib/redis";
+import { createStreamTools } from "@/app/_lib/streams/analysis/tools";
+import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
 
 export interface DigestDependencies {
   redis: () => Redis;
@@ -55,7 +55,7 @@ export function createDigestWorkflow(deps: DigestDependencies) {
     ],
     async handler(run) {
       const { context, input: job } = run;
-      const memory = threadMemory(deps.redis, job.threadId);
+      const memory = threadMemory(deps.redis, digestMemoryKey(run.key, job.threadId));
       const history = job.threaded
         ? await context.run("load-memory", () => memory.load(job.memoryExchanges))
         : [];
@@ -82,15 +82,14 @@ function reportsIn(history: ModelMessage[]): string[] {
   return history.filter((m) => m.role === "assistant").map((m) => String(m.content));
 }
 
-export function digestMemoryKey(threadId: string, prefix = "ot"): string {
-  return `${prefix}:digest:${encodeURIComponent(threadId)}:memory`;
+export function digestMemoryKey(key: KeyBuilder, threadId: string): string {
+  return key("digest", threadId, "memory");
 }
 
 const MEMORY_TTL_SECONDS = 90 * 86_400;
 
 /** The thread's last exchanges as plain user/assistant messages (tool calls are not kept). */
-function threadMemory(redis: () => Redis, threadId: string) {
-  const key = digestMemoryKey(threadId);
+function threadMemory(redis: () => Redis, key: string) {
   return {
     async load(exchanges: number): Promise<ModelMessage[]> {
       const stored = await redis().lrange<unknown>(key, -2 * exchanges, -1);
@@ -113,8 +112,8 @@ function threadMemory(redis: () => Redis, threadId: string) {
 }
 
 /** The thread's remembered messages, oldest first. */
-export async function digestMemory(redis: Redis, threadId: string): Promise<ModelMessage[]> {
-  const stored = await redis.lrange<unknown>(digestMemoryKey(threadId), 0, -1);
+export async function digestMemory(redis: Redis, key: KeyBuilder, threadId: string): Promise<ModelMessage[]> {
+  const stored = await redis.lrange<unknown>(digestMemoryKey(key, threadId), 0, -1);
   return stored.map((value) => (typeof value === "string" ? JSON.parse(value) : value) as ModelMessage);
 }
 

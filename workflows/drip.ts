@@ -1,8 +1,8 @@
 import type { Redis } from "@upstash/redis";
+import { defineWorkflow, type KeyBuilder } from "overtime";
 import { z } from "zod";
-import { Inbox } from "@/lib/inbox";
-import { redis as appRedis } from "@/lib/redis";
-import { defineWorkflow } from "@/lib/workflow/define";
+import { Inbox } from "@/app/_lib/inbox";
+import { redis as appRedis } from "@/app/_lib/redis";
 
 /** How long each wait lasts (Upstash duration strings). */
 export const DRIP_WAITS = { afterWelcome: "3d", afterReminder: "7d" } as const;
@@ -37,15 +37,15 @@ export interface DripDependencies {
  */
 export function createDripWorkflow({ redis }: DripDependencies) {
   const inbox = () => new Inbox(redis());
-  const setStatus = (userId: string, status: DripStatus, runId: string) =>
-    redis().hset(dripStatusKey(userId), { status, runId, updatedAt: Date.now() });
+  const setStatus = (key: KeyBuilder, userId: string, status: DripStatus, runId: string) =>
+    redis().hset(dripStatusKey(key, userId), { status, runId, updatedAt: Date.now() });
 
   return defineWorkflow({
     name: "drip",
     description: "Welcome, wait for a click, remind, then mark the user engaged or dormant.",
     input,
     output,
-    async handler({ context, input: { userId, name }, runId }) {
+    async handler({ context, input: { userId, name }, runId, key }) {
       const eventId = clickedEventId(userId);
       const send = async (kind: "welcome" | "reminder", subject: string, status: DripStatus) => {
         const { message } = await inbox().send(userId, {
@@ -55,13 +55,13 @@ export function createDripWorkflow({ redis }: DripDependencies) {
           body: `Click to continue (event ${eventId}).`,
           data: { eventId },
         });
-        await setStatus(userId, status, runId);
+        await setStatus(key, userId, status, runId);
         return message.id;
       };
       const finish = (clickedAfter: "welcome" | "reminder" | null, messages: string[]) =>
         context.run(clickedAfter ? "mark-engaged" : "mark-dormant", async () => {
           const outcome = clickedAfter ? "engaged" : "dormant";
-          await setStatus(userId, outcome, runId);
+          await setStatus(key, userId, outcome, runId);
           return { userId, outcome, clickedAfter, messages } as const;
         });
 
@@ -84,16 +84,17 @@ export function createDripWorkflow({ redis }: DripDependencies) {
   });
 }
 
-export function dripStatusKey(userId: string, prefix = "ot"): string {
-  return `${prefix}:drip:${encodeURIComponent(userId)}`;
+export function dripStatusKey(key: KeyBuilder, userId: string): string {
+  return key("drip", userId);
 }
 
 /** The user's drip status as the workflow last wrote it. */
 export async function dripStatus(
   redis: Redis,
+  key: KeyBuilder,
   userId: string,
 ): Promise<{ status: DripStatus; runId: string; updatedAt: number } | null> {
-  return redis.hgetall(dripStatusKey(userId));
+  return redis.hgetall(dripStatusKey(key, userId));
 }
 
 export const drip = createDripWorkflow({ redis: appRedis });

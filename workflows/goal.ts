@@ -1,10 +1,10 @@
 import type { Redis } from "@upstash/redis";
 import { type LanguageModel, tool } from "ai";
+import { defineWorkflow, type KeyBuilder } from "overtime";
+import { runAgent } from "overtime/ai";
 import { z } from "zod";
-import { runAgent } from "@/lib/ai";
-import { defaultModel } from "@/lib/ai/models";
-import { redis as appRedis } from "@/lib/redis";
-import { defineWorkflow } from "@/lib/workflow/define";
+import { defaultModel } from "@/app/_lib/models";
+import { redis as appRedis } from "@/app/_lib/redis";
 
 export interface GoalDependencies {
   redis: () => Redis;
@@ -46,7 +46,7 @@ export function createGoalWorkflow(deps: GoalDependencies) {
     output,
     async handler(run) {
       const { context, input: job, runId, log } = run;
-      const draft = draftStore(deps.redis, runId);
+      const draft = draftStore(deps.redis, goalDraftKey(run.key, runId));
       const verdicts: Array<Verdict & { attempt: number }> = [];
       for (let attempt = 1; attempt <= job.maxRuns; attempt++) {
         const feedback = verdicts.at(-1)?.reason ?? "none yet";
@@ -84,16 +84,15 @@ export function createGoalWorkflow(deps: GoalDependencies) {
   });
 }
 
-export function goalDraftKey(runId: string, prefix = "ot"): string {
-  return `${prefix}:goal:${encodeURIComponent(runId)}:draft`;
+export function goalDraftKey(key: KeyBuilder, runId: string): string {
+  return key("goal", runId, "draft");
 }
 
 const DRAFT_TTL_SECONDS = 30 * 86_400;
 const wordsIn = (text: string) => text.split(/\s+/).filter(Boolean).length;
 
 /** The run's draft: one entry per tool call id, so a retried tool step appends once. */
-function draftStore(redis: () => Redis, runId: string) {
-  const key = goalDraftKey(runId);
+function draftStore(redis: () => Redis, key: string) {
   const text = async () =>
     Object.values((await redis().hgetall<Record<string, string>>(key)) ?? {}).join("\n");
   return {

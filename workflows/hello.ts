@@ -1,5 +1,5 @@
+import { defineWorkflow } from "overtime";
 import { z } from "zod";
-import { defineWorkflow } from "@/lib/workflow/define";
 
 /** The smallest real workflow: three steps and a sleep, to see runs, steps and events end to end. */
 export const hello = defineWorkflow({

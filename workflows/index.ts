@@ -1,4 +1,4 @@
-import { createRegistry } from "@/lib/workflow/registry";
+import { createRegistry } from "overtime";
 import { approval } from "./approval";
 import { digest } from "./digest";
 import { drip } from "./drip";

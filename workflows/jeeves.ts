@@ -1,10 +1,10 @@
 import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
 import type { LanguageModel, ToolSet } from "ai";
+import { defineWorkflow } from "overtime";
+import { runAgent } from "overtime/ai";
 import { z } from "zod";
-import { runAgent } from "@/lib/ai";
-import { defaultModel } from "@/lib/ai/models";
-import { Inbox } from "@/lib/inbox";
+import { Inbox } from "@/app/_lib/inbox";
 import {
   agentTools,
   combineDiscoveries,
@@ -14,11 +14,11 @@ import {
   loadJeevesConfig,
   type Persona,
   type StoredDiscovery,
-} from "@/lib/jeeves";
-import { redis as appRedis } from "@/lib/redis";
-import { RedisStreamStore } from "@/lib/streams/redis-store";
-import type { StreamStore } from "@/lib/streams/types";
-import { defineWorkflow } from "@/lib/workflow/define";
+} from "@/app/_lib/jeeves";
+import { defaultModel } from "@/app/_lib/models";
+import { redis as appRedis } from "@/app/_lib/redis";
+import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
+import type { StreamStore } from "@/app/_lib/streams/types";
 
 export interface JeevesDependencies {
   redis: () => Redis;

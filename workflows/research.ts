@@ -1,13 +1,11 @@
 import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
 import { generateText, type LanguageModel } from "ai";
+import { defineWorkflow, type HandlerArgs, type RunTask, readRunTasks } from "overtime";
+import { runAgent } from "overtime/ai";
 import { z } from "zod";
-import { runAgent } from "@/lib/ai";
-import { defaultModel } from "@/lib/ai/models";
-import { redis as appRedis } from "@/lib/redis";
-import { Keys } from "@/lib/runs/keys";
-import { publishRunTasks, type RunTask, readRunTasks } from "@/lib/runs/tasks";
-import { defineWorkflow } from "@/lib/workflow/define";
+import { defaultModel } from "@/app/_lib/models";
+import { redis as appRedis } from "@/app/_lib/redis";
 
 export type TaskState = "queued" | "running" | "done" | "failed";
 
@@ -74,7 +72,7 @@ export function createResearchWorkflow(deps: ResearchDependencies) {
     input,
     async handler(run) {
       const { context, input: job, runId, log } = run;
-      const board = taskBoard(deps.redis, runId);
+      const board = taskBoard(run);
       const tasks = await context.run("queue-tasks", async () => {
         const queued = job.sources.map(
           (source, index): ResearchTask => ({ id: `task-${index + 1}`, ...source, state: "queued" }),
@@ -157,15 +155,9 @@ function comparePrompt(question: string, tasks: ResearchTask[]): string {
   return `Question: ${question}\nSources:\n${lines.join("\n")}`;
 }
 
-/** Where the task states live: the run's generic task list, so the run API and dashboard show them. */
-export function researchTasksKey(runId: string, prefix = "ot"): string {
-  return new Keys(prefix).tasks(runId);
-}
-
-function taskBoard(redis: () => Redis, runId: string) {
-  return {
-    write: (tasks: ResearchTask[]) => publishRunTasks(redis(), runId, tasks.map(asRunTask)),
-  };
+/** The task states live in the run's generic task list, so the run API and dashboard show them. */
+function taskBoard(run: Pick<HandlerArgs<unknown>, "tasks">) {
+  return { write: (tasks: ResearchTask[]) => run.tasks.publish(tasks.map(asRunTask)) };
 }
 
 function asRunTask(task: ResearchTask): RunTask {
@@ -174,8 +166,8 @@ function asRunTask(task: ResearchTask): RunTask {
 }
 
 /** The run's tasks with their current states, in task order. */
-export async function researchTasks(redis: Redis, runId: string): Promise<ResearchTask[]> {
-  return (await readRunTasks(redis, runId)) as unknown as ResearchTask[];
+export async function researchTasks(redis: Redis, runId: string, prefix?: string): Promise<ResearchTask[]> {
+  return (await readRunTasks(redis, runId, prefix)) as unknown as ResearchTask[];
 }
 
 export const research = createResearchWorkflow({ redis: appRedis, model: () => defaultModel() });

@@ -1,9 +1,8 @@
 import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
+import { defineWorkflow, isLastAttempt, type KeyBuilder } from "overtime";
 import { z } from "zod";
-import { redis as appRedis } from "@/lib/redis";
-import { isLastAttempt } from "@/lib/runs/tracking";
-import { defineWorkflow } from "@/lib/workflow/define";
+import { redis as appRedis } from "@/app/_lib/redis";
 
 /** Thrown by a saga step for a failure that retrying cannot fix: the saga compensates at once. */
 export class PermanentStepError extends Error {
@@ -121,8 +120,8 @@ export function createSagaWorkflow({ redis, beforeApply, afterCompensate }: Saga
     name: "saga",
     description: "A four-step plan upgrade; a permanent failure compensates the finished steps in reverse.",
     input,
-    async handler({ context, input: { changeId, failAt } }) {
-      const keys = sagaKeys(changeId);
+    async handler({ context, input: { changeId, failAt }, key }) {
+      const keys = sagaKeys(key, changeId);
       const steps = UPGRADE_STEPS.map(
         (name, index): SagaStep => ({
           name,
@@ -143,17 +142,17 @@ export function createSagaWorkflow({ redis, beforeApply, afterCompensate }: Saga
   });
 }
 
-export function sagaKeys(changeId: string, prefix = "ot") {
-  const base = `${prefix}:saga:${encodeURIComponent(changeId)}`;
-  return { state: `${base}:state`, log: `${base}:log` };
+export function sagaKeys(key: KeyBuilder, changeId: string) {
+  return { state: key("saga", changeId, "state"), log: key("saga", changeId, "log") };
 }
 
 /** What the change did so far: each step's state and the ordered log of effects. */
 export async function sagaLedger(
   redis: Redis,
+  key: KeyBuilder,
   changeId: string,
 ): Promise<{ state: Record<string, string>; log: string[] }> {
-  const keys = sagaKeys(changeId);
+  const keys = sagaKeys(key, changeId);
   const [state, log] = await Promise.all([
     redis.hgetall<Record<string, string>>(keys.state),
     redis.lrange(keys.log, 0, -1),

@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
+import { loadJeevesConfig, saveJeevesConfig } from "@/app/_lib/jeeves/config";
 import { assertActionAllowed, loadOvertime } from "@/app/_lib/server";
-import { loadJeevesConfig, saveJeevesConfig } from "@/lib/jeeves/config";
 
 function overtimeOrThrow() {
   const loaded = loadOvertime();

@@ -1,24 +1,23 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import type { RetryMode } from "overtime";
+import { NotFoundError } from "overtime";
+import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "overtime/ai";
 import { type ActionResult, actionResult, loadOvertime } from "@/app/_lib/server";
-import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "@/lib/ai/errors";
-import { NotFoundError } from "@/lib/http/errors";
-import { cancelRun } from "@/lib/runs/cancel";
-import { type RetryMode, retryRun } from "@/lib/runs/retry";
 
 async function requireRun(runId: string) {
   const loaded = loadOvertime();
   if (!loaded.ok) throw loaded.problem;
-  const run = await loaded.overtime.getRun(runId);
+  const run = await loaded.overtime.runs.get(runId);
   if (!run) throw new NotFoundError(`No run with id "${runId}".`);
   return { overtime: loaded.overtime, run };
 }
 
 export async function cancelRunAction(runId: string): Promise<ActionResult> {
   return actionResult(async () => {
-    const { overtime, run } = await requireRun(runId);
-    await cancelRun(overtime, run);
+    const { overtime } = await requireRun(runId);
+    await overtime.runs.cancel(runId);
     revalidatePath(`/runs/${encodeURIComponent(runId)}`);
     return { ok: true, runId };
   });
@@ -26,8 +25,8 @@ export async function cancelRunAction(runId: string): Promise<ActionResult> {
 
 export async function retryRunAction(runId: string, mode: RetryMode): Promise<ActionResult> {
   return actionResult(async () => {
-    const { overtime, run } = await requireRun(runId);
-    const retried = await retryRun(overtime, run, mode);
+    const { overtime } = await requireRun(runId);
+    const retried = await overtime.runs.retry(runId, mode);
     return { ok: true, runId: retried.runId };
   });
 }

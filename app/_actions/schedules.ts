@@ -1,10 +1,9 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { assertUrlSafeId, ScheduleSyncError, syncSchedules } from "overtime";
 import { scheduleContext } from "@/app/_lib/qstash";
 import { type ActionResult, actionResult, loadOvertime } from "@/app/_lib/server";
-import { assertUrlSafeId } from "@/lib/ids";
-import { ScheduleSyncError, syncSchedules } from "@/lib/schedules";
 
 async function changeSchedule(work: () => Promise<void>): Promise<ActionResult> {
   const result = await actionResult(async () => {

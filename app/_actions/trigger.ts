@@ -1,9 +1,9 @@
 "use server";
 
 import { redirect } from "next/navigation";
+import { HttpError, ValidationError } from "overtime";
+import { formFieldsFor, inputFromForm, problemsByField, type RawValue } from "overtime/dashboard";
 import { assertActionAllowed, loadOvertime } from "@/app/_lib/server";
-import { formFieldsFor, inputFromForm, problemsByField, type RawValue } from "@/lib/dashboard/schema-form";
-import { HttpError, ValidationError } from "@/lib/http/errors";
 
 export interface TriggerState {
   /** Field name → message, shown under the field. */

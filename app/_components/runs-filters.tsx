@@ -1,8 +1,8 @@
 "use client";
 
 import Link from "next/link";
+import { RUN_STATUSES, type RunStatus } from "overtime";
 import type { ChangeEvent } from "react";
-import { RUN_STATUSES, type RunStatus } from "@/lib/runs/keys";
 
 interface Props {
   workflows: string[];

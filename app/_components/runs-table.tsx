@@ -1,10 +1,9 @@
 "use client";
 
 import Link from "next/link";
+import type { RunPage, RunRecord, RunStatus } from "overtime";
 import { useEffect, useState } from "react";
 import { formatDuration, shortId } from "@/app/_lib/format";
-import type { RunStatus } from "@/lib/runs/keys";
-import type { RunPage, RunRecord } from "@/lib/runs/store";
 import { StatusBadge } from "./status-badge";
 import { RelativeTime, useNow } from "./time";
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { EnvError } from "@/lib/env";
+import type { EnvError } from "@/app/_lib/env";
 
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
   return (

@@ -1,4 +1,4 @@
-import type { RunStatus } from "@/lib/runs/keys";
+import type { RunStatus } from "overtime";
 
 const LABELS: Record<RunStatus, string> = {
   queued: "Queued",

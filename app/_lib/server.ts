@@ -1,10 +1,9 @@
 import { cookies, headers } from "next/headers";
+import type { Overtime } from "overtime";
+import { HttpError } from "overtime";
+import { appSessions, checkAccess, resolveAccess, SESSION_COOKIE } from "overtime/dashboard";
+import { EnvError } from "@/app/_lib/env";
 import { app } from "@/app/overtime";
-import { checkAccess, resolveAccess, SESSION_COOKIE } from "@/lib/dashboard/access";
-import { appSessions } from "@/lib/dashboard/sessions";
-import { EnvError } from "@/lib/env";
-import { HttpError } from "@/lib/http/errors";
-import type { Overtime } from "@/lib/overtime";
 
 export type Loaded = { ok: true; overtime: Overtime } | { ok: false; problem: EnvError };
 

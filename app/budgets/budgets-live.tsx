@@ -1,8 +1,8 @@
 "use client";
 
+import type { BucketStatus, BudgetStatus } from "overtime/ai";
 import { useEffect, useState } from "react";
 import { ClockTime } from "@/app/_components/time";
-import type { BucketStatus, BudgetStatus } from "@/lib/budgets/budgets";
 
 const POLL_MS = 3_000;
 

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { RelativeTime } from "@/app/_components/time";
 import { shortId } from "@/app/_lib/format";
-import type { StoredDiscovery } from "@/lib/jeeves";
+import type { StoredDiscovery } from "@/app/_lib/jeeves";
 
 /** Discoveries newest first: what was found, the figures it rests on, which streams, and when. */
 export function DiscoveryList({ discoveries, now }: { discoveries: StoredDiscovery[]; now: number }) {

@@ -1,6 +1,6 @@
 import { RelativeTime } from "@/app/_components/time";
-import type { InboxMessage } from "@/lib/inbox";
-import type { Persona } from "@/lib/jeeves";
+import type { InboxMessage } from "@/app/_lib/inbox";
+import type { Persona } from "@/app/_lib/jeeves";
 
 interface PersonaInbox {
   persona: Persona;

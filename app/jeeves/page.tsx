@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import type { RunRecord } from "overtime";
 import { runJeevesNowAction, setJeevesEnabledAction } from "@/app/_actions/jeeves";
 import { ConfigurationProblem, PageHeader } from "@/app/_components/states";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { RelativeTime } from "@/app/_components/time";
+import { Inbox } from "@/app/_lib/inbox";
+import { DiscoveryStore, type JeevesConfig, loadJeevesConfig } from "@/app/_lib/jeeves";
 import { loadOvertime } from "@/app/_lib/server";
-import { Inbox } from "@/lib/inbox";
-import { DiscoveryStore, type JeevesConfig, loadJeevesConfig } from "@/lib/jeeves";
-import type { RunRecord } from "@/lib/runs/store";
 import { DiscoveryList } from "./discovery-list";
 import { InboxPanel } from "./inbox-panel";
 
@@ -29,7 +29,7 @@ export default async function JeevesPage() {
         messages: await new Inbox(redis).list(persona.id, { limit: INBOX_LIMIT }),
       })),
     ),
-    loaded.overtime.listRuns({ workflow: "jeeves", limit: 1 }).then((page) => page.runs[0]),
+    loaded.overtime.runs.list({ workflow: "jeeves", limit: 1 }).then((page) => page.runs[0]),
   ]);
   const now = Date.now();
   return (

@@ -2,15 +2,15 @@
 
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { assertActionAllowed } from "@/app/_lib/server";
 import {
+  appSessions,
   isSameOrigin,
   resolveAccess,
   SESSION_COOKIE,
   sameSecret,
   sessionCookieSecure,
-} from "@/lib/dashboard/access";
-import { appSessions } from "@/lib/dashboard/sessions";
+} from "overtime/dashboard";
+import { assertActionAllowed } from "@/app/_lib/server";
 
 export interface SignInState {
   error?: string;

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { resolveAccess } from "@/lib/dashboard/access";
+import { resolveAccess } from "overtime/dashboard";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in · Overtime" };

@@ -1,12 +1,12 @@
 import type { Schedule } from "@upstash/qstash";
 import type { Metadata } from "next";
+import type { ScheduleChange } from "overtime";
+import { type DesiredSchedule, desiredSchedules, planSchedules, type SchedulePlan } from "overtime";
+import { formatInZone, nextFireTimes } from "overtime/dashboard";
 import { applySyncAction, pauseScheduleAction, resumeScheduleAction } from "@/app/_actions/schedules";
 import { ConfigurationProblem, EmptyState, PageHeader } from "@/app/_components/states";
 import { scheduleContext } from "@/app/_lib/qstash";
 import { loadOvertime } from "@/app/_lib/server";
-import { formatInZone, nextFireTimes } from "@/lib/dashboard/cron";
-import { type DesiredSchedule, desiredSchedules, planSchedules, type SchedulePlan } from "@/lib/schedules";
-import type { ScheduleChange } from "@/lib/schedules/plan";
 
 export const metadata: Metadata = { title: "Schedules · Overtime" };
 export const dynamic = "force-dynamic";

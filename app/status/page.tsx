@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { ConfigurationProblem, PageHeader } from "@/app/_components/states";
-import { EnvError } from "@/lib/env";
-import { checkHealth, type Health, type ServiceHealth } from "@/lib/health";
+import { EnvError } from "@/app/_lib/env";
+import { checkHealth, type Health, type ServiceHealth } from "@/app/_lib/health";
 
 export const metadata: Metadata = { title: "Status · Overtime" };
 export const dynamic = "force-dynamic";

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { formFieldsFor } from "overtime/dashboard";
 import { ConfigurationProblem, EmptyState, PageHeader } from "@/app/_components/states";
 import { loadOvertime } from "@/app/_lib/server";
-import { formFieldsFor } from "@/lib/dashboard/schema-form";
 import { TriggerForm } from "./trigger-form";
 
 export const metadata: Metadata = { title: "Trigger · Overtime" };

@@ -1,8 +1,8 @@
 "use client";
 
+import { checkField, type FormField, initialText, type RawValue } from "overtime/dashboard";
 import { useActionState, useState } from "react";
 import { type TriggerState, triggerAction } from "@/app/_actions/trigger";
-import { checkField, type FormField, initialText, type RawValue } from "@/lib/dashboard/schema-form";
 
 /**
  * Fields from the workflow's input schema. Each is checked when it loses focus; the server checks the

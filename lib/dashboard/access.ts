@@ -1,4 +1,4 @@
-import { dashboardToken } from "../env";
+import { z } from "zod";
 import type { SessionVerifier } from "./sessions";
 
 /**
@@ -15,6 +15,10 @@ export type Access =
   | { mode: "token"; token: string }
   | { mode: "local" }
   | { mode: "locked"; reason: string };
+
+/** The shortest DASHBOARD_TOKEN accepted. */
+export const DASHBOARD_TOKEN_MIN_LENGTH = 16;
+const dashboardToken = z.string().trim().min(DASHBOARD_TOKEN_MIN_LENGTH);
 
 export function resolveAccess(source: { NODE_ENV?: string; DASHBOARD_TOKEN?: string }): Access {
   const raw = source.DASHBOARD_TOKEN?.trim() ? source.DASHBOARD_TOKEN : undefined;

@@ -1,16 +1,22 @@
-import type { z } from "zod";
 import {
   DependencyUnavailableError,
+  type FieldIssue,
   IdempotencyConflictError,
   InvalidIdError,
-  PayloadTooLargeError,
+  OvertimeError,
+  RateLimitedError,
 } from "../errors";
 
-/** One problem with a request field, `path` in dot notation (`items.0.sku`); empty for the whole body. */
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
+// The domain errors, for the routes that throw them directly.
+export {
+  ConflictError,
+  type FieldIssue,
+  issuesOf,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+} from "../errors";
 
 /** An error an HTTP route answers with a fixed status and a JSON body `{ error: { code, message, issues? } }`. */
 export class HttpError extends Error {
@@ -28,24 +34,6 @@ export class HttpError extends Error {
   }
 }
 
-export class ValidationError extends HttpError {
-  constructor(message: string, issues: FieldIssue[]) {
-    super(400, "invalid_request", message, issues);
-  }
-
-  static fromZod(error: z.ZodError, what = "request body"): ValidationError {
-    const issues = issuesOf(error);
-    const summary = issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ");
-    return new ValidationError(`Invalid ${what}: ${summary}`, issues);
-  }
-}
-
-export class UnauthorizedError extends HttpError {
-  constructor(message: string) {
-    super(401, "unauthorized", message, undefined, { "www-authenticate": 'Bearer realm="overtime"' });
-  }
-}
-
 /** 405 with the allowed methods and what to do instead (Next.js would answer an empty body). */
 export function methodNotAllowed(allowed: readonly string[], hint: string): Response {
   return Response.json(
@@ -54,61 +42,41 @@ export function methodNotAllowed(allowed: readonly string[], hint: string): Resp
   );
 }
 
-export class NotFoundError extends HttpError {
-  constructor(message: string) {
-    super(404, "not_found", message);
-  }
-}
+/** The one mapping of domain error codes to HTTP statuses. */
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_request: 400,
+  invalid_id: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  idempotency_conflict: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  misconfigured: 503,
+};
 
-export class ConflictError extends HttpError {
-  constructor(message: string) {
-    super(409, "conflict", message);
-  }
-}
-
-export class RateLimitedError extends HttpError {
-  constructor(retryAfterSeconds: number) {
-    super(429, "rate_limited", `Too many requests; retry in ${retryAfterSeconds} s.`, undefined, {
-      "retry-after": String(retryAfterSeconds),
-    });
-  }
-}
-
-export function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    // zod 4 opens its default messages with "Invalid input: ", which the summary already says.
-    message: issue.message.replace(/^Invalid input: /, ""),
-  }));
-}
-
-/** Domain errors with a fixed HTTP meaning; everything else that is not an HttpError is a 500. */
+/** Domain errors (and dependency failures) as HTTP errors; anything else is left for the 500 path. */
 function fromDomain(error: unknown): HttpError | undefined {
-  if (InvalidIdError.is(error)) {
-    return new ValidationError(error.message, [{ path: error.field, message: error.message }]);
-  }
-  if (IdempotencyConflictError.is(error)) {
-    return new HttpError(
-      422,
-      error.code,
-      error.message,
-      [{ path: "idempotency-key", message: error.message }],
-      {},
-      {
-        runId: error.runId,
-      },
-    );
-  }
-  if (PayloadTooLargeError.is(error)) return new HttpError(413, error.code, error.message);
   const qstash = fromQStash(error);
   if (qstash) return qstash;
-  const unavailable = DependencyUnavailableError.is(error) ? error : unreachable(error);
-  if (unavailable) {
-    return new HttpError(503, unavailable.code, unavailable.message, undefined, {
-      "retry-after": String(unavailable.retryAfterSeconds),
-    });
+  const domain = OvertimeError.is(error) ? error : unreachable(error);
+  if (!domain) return undefined;
+  const status = STATUS_BY_CODE[domain.code];
+  if (status === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  if (domain.code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="overtime"';
+  if (domain instanceof RateLimitedError || DependencyUnavailableError.is(domain)) {
+    headers["retry-after"] = String((domain as { retryAfterSeconds: number }).retryAfterSeconds);
   }
-  return undefined;
+  const issues = InvalidIdError.is(domain)
+    ? [{ path: domain.field, message: domain.message }]
+    : IdempotencyConflictError.is(domain)
+      ? [{ path: "idempotency-key", message: domain.message }]
+      : domain.issues;
+  const code = InvalidIdError.is(domain) ? "invalid_request" : domain.code;
+  const details = IdempotencyConflictError.is(domain) ? { runId: domain.runId } : {};
+  return new HttpError(status, code, domain.message, issues, headers, details);
 }
 
 /** QStash's own refusals (the SDKs throw `QstashError` with the HTTP status QStash answered). */

@@ -1,10 +1,7 @@
 import { z } from "zod";
 import { assertUrlSafeId } from "../ids";
 import type { Overtime } from "../overtime";
-import { cancelRun } from "../runs/cancel";
-import { runEventStream } from "../runs/events";
 import { RUN_STATUSES } from "../runs/keys";
-import { retryRun } from "../runs/retry";
 import { InvalidCursorError, type RunRecord, type StepRecord } from "../runs/store";
 import { readRunTasks } from "../runs/tasks";
 import { unknownWorkflowMessage } from "../workflow/registry";
@@ -43,7 +40,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
     return { statusUrl: base, eventsUrl: `${base}/events` };
   };
   const requireRun = async (runId: string) => {
-    const run = await overtime.getRun(runId);
+    const run = await overtime.runs.get(runId);
     if (!run) throw new NotFoundError(`No run with id "${runId}" (runs are kept for the retention period).`);
     return run;
   };
@@ -76,7 +73,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         const query = listQuery.safeParse(params);
         if (!query.success) throw ValidationError.fromZod(query.error, "query");
         try {
-          return Response.json(await overtime.listRuns(query.data));
+          return Response.json(await overtime.runs.list(query.data));
         } catch (error) {
           if (error instanceof InvalidCursorError)
             throw new ValidationError(error.message, [{ path: "cursor", message: error.message }]);
@@ -93,7 +90,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
     cancelRun: (request, runId) =>
       respond(async () => {
         await authorized(overtime, request);
-        await cancelRun(overtime, await requireRun(runId));
+        await overtime.runs.cancel(runId);
         return Response.json({ runId, status: "canceled" });
       }),
 
@@ -102,8 +99,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         const { body: raw } = await authorized(overtime, request);
         const body = retryBody.safeParse(parseJsonBody(request, raw));
         if (!body.success) throw ValidationError.fromZod(body.error);
-        const run = await requireRun(runId);
-        const retried = await retryRun(overtime, run, body.data.mode);
+        const retried = await overtime.runs.retry(runId, body.data.mode);
         return Response.json({ ...retried, ...runUrls(request, retried.runId) }, { status: 202 });
       }),
 
@@ -112,7 +108,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         await requireRun(runId);
         const lastEventId =
           request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after");
-        const stream = runEventStream(store, runId, {
+        const stream = overtime.runs.events(runId, {
           lastEventId: lastEventId ?? undefined,
           signal: request.signal,
         });

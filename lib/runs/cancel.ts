@@ -1,11 +1,11 @@
-import { ConflictError } from "../http/errors";
+import { ConflictError } from "../errors";
 import { assertUrlSafeId } from "../ids";
 import type { Overtime } from "../overtime";
 import { TERMINAL_STATUSES } from "./keys";
 import type { RunRecord } from "./store";
 
 /** Cancels a run in QStash and records it; a finished run is a conflict. Shared by the API and the dashboard. */
-export async function cancelRun(overtime: Overtime, run: RunRecord): Promise<void> {
+export async function cancelRun(overtime: Pick<Overtime, "client" | "store">, run: RunRecord): Promise<void> {
   if (TERMINAL_STATUSES.includes(run.status))
     throw new ConflictError(`Run "${run.id}" already ${run.status}.`);
   await overtime.client.cancel({ ids: assertUrlSafeId("runId", run.id) });

@@ -16,8 +16,19 @@ export const TERMINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "
 
 export const enc = (part: string) => encodeURIComponent(part);
 
+/** Builds a key under a prefix from parts, each URI-encoded: `key("drip", userId)` → `<prefix>:drip:<userId>`. */
+export type KeyBuilder = (...parts: string[]) => string;
+
+/**
+ * The keys an app's own data lives under, beside Overtime's: a workflow gets one as `key` (with the
+ * configured prefix), so an id can never reach another key and no code spells the prefix itself.
+ */
+export function keyBuilder(prefix: string): KeyBuilder {
+  return (...parts) => [prefix, ...parts.map(enc)].join(":");
+}
+
 export class Keys {
-  constructor(private readonly prefix = "ot") {}
+  constructor(readonly prefix = "ot") {}
 
   run = (runId: string) => `${this.prefix}:run:${enc(runId)}`;
   /** Step starts, one field per step name (HLEN = step count). */

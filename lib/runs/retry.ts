@@ -1,6 +1,9 @@
-import { ConflictError } from "../http/errors";
+import { ConflictError } from "../errors";
 import type { Overtime } from "../overtime";
 import type { RunRecord } from "./store";
+
+/** What retrying needs of Overtime. */
+type RunOps = Pick<Overtime, "client" | "store" | "start">;
 
 export type RetryMode = "auto" | "resume" | "restart";
 
@@ -13,7 +16,7 @@ export interface RetriedRun {
  * Resume continues a failed run from its failed step as a new run (the workflow DLQ keeps the history); restart
  * starts a new run with the same input on the current code, the only option after a code change.
  */
-export async function retryRun(overtime: Overtime, run: RunRecord, mode: RetryMode): Promise<RetriedRun> {
+export async function retryRun(overtime: RunOps, run: RunRecord, mode: RetryMode): Promise<RetriedRun> {
   if (run.status !== "failed" && run.status !== "canceled") {
     throw new ConflictError(`Run "${run.id}" is ${run.status}; only failed or canceled runs can be retried.`);
   }
@@ -40,7 +43,7 @@ export async function retryRun(overtime: Overtime, run: RunRecord, mode: RetryMo
   return { runId: started.runId, mode: "restart" };
 }
 
-async function resumeFromDlq(overtime: Overtime, run: RunRecord): Promise<RetriedRun | undefined> {
+async function resumeFromDlq(overtime: RunOps, run: RunRecord): Promise<RetriedRun | undefined> {
   const { messages } = await overtime.client.dlq.list({ filter: { workflowRunId: run.id } });
   const entry = messages.find((message) => message.workflowRunId === run.id);
   if (!entry) return undefined;
@@ -58,7 +61,7 @@ async function resumeFromDlq(overtime: Overtime, run: RunRecord): Promise<Retrie
 }
 
 /** The run's whole input: its record may show only a preview of a large one. */
-async function inputOf(overtime: Overtime, run: RunRecord): Promise<unknown> {
+async function inputOf(overtime: RunOps, run: RunRecord): Promise<unknown> {
   const stored = await overtime.store.fullInput(run.id);
   if (!stored.found) {
     throw new ConflictError(

@@ -1,5 +1,5 @@
 import type { Receiver } from "@upstash/qstash";
-import { HttpError, ValidationError } from "../http/errors";
+import { ValidationError } from "../errors";
 import { SOURCE_HEADER } from "../runs/tracking";
 import type { StartedRun, StartOptions } from "../trigger/start";
 import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
@@ -64,8 +64,9 @@ async function startFromFiring(request: Request, deps: FiringDeps): Promise<Resp
     return Response.json(started, { status: 202 });
   } catch (error) {
     if (error instanceof ValidationError) return nonRetryable(error.message);
-    const status = error instanceof HttpError ? error.status : 500;
-    return Response.json({ error: String(error) }, { status: Math.max(status, 500) });
+    // Anything else is retried by QStash: answer 5xx with the message only.
+    const message = error instanceof Error ? error.message : String(error);
+    return Response.json({ error: message }, { status: 500 });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { CreateScheduleRequest, Schedule } from "@upstash/qstash";
-import { type FieldIssue, ValidationError } from "../http/errors";
+import { type FieldIssue, ValidationError } from "../errors";
 import { workflowEndpointUrl } from "../overtime";
 import { SOURCE_HEADER } from "../runs/tracking";
 import type { AnyWorkflow, ScheduleSpec } from "../workflow/define";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Env, publicBaseUrl } from "../env";
+import { type BaseUrlSettings, publicBaseUrl } from "../base-url";
 
 /**
  * Which deployment a sync speaks for. Every schedule id Overtime creates carries the scope, so a sync
@@ -23,11 +23,12 @@ export class ScheduleScopeError extends Error {
 
 /** The scope from the environment: OVERTIME_ENV, else VERCEL_ENV, else `development`; base URL as the app's. */
 export function scopeFromEnv(
-  config: Partial<Pick<Env, "OVERTIME_ENV" | "VERCEL_ENV" | "UPSTASH_WORKFLOW_URL" | "VERCEL_URL">>,
+  config: BaseUrlSettings & { OVERTIME_ENV?: string; VERCEL_ENV?: string },
+  port?: string,
 ): ScheduleScope {
   return checkedScope({
     environment: config.OVERTIME_ENV ?? config.VERCEL_ENV ?? "development",
-    baseUrl: publicBaseUrl(config),
+    baseUrl: publicBaseUrl(config, port),
   });
 }
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { Redis } from "@upstash/redis";
-import { UnauthorizedError } from "../http/errors";
+import { UnauthorizedError } from "../errors";
 
 /** Who may trigger: caller id → shared secret. The caller id keys the rate limit and idempotency keys. */
 export type CallerSecrets = Record<string, string>;

@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
-import { RateLimitedError } from "../http/errors";
+import { RateLimitedError } from "../errors";
 
 export interface RateLimitOptions {
   /** Requests per window per caller (default 60). */

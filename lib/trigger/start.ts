@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Client as WorkflowClient } from "@upstash/workflow";
-import { DependencyUnavailableError } from "../errors";
-import { NotFoundError, ValidationError } from "../http/errors";
+import { DependencyUnavailableError, NotFoundError, ValidationError } from "../errors";
 import { assertUrlSafeId } from "../ids";
 import type { RunStore, TriggerSource } from "../runs/store";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";

@@ -1,6 +1,9 @@
 import type { FlowControl } from "@upstash/qstash";
+import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
 import type { z } from "zod";
+import type { KeyBuilder } from "../runs/keys";
+import type { RunTask } from "../runs/tasks";
 import type { RunServices } from "./services";
 
 /** A cron schedule declared next to the workflow; `npm run schedules:sync` reconciles it with QStash. */
@@ -11,12 +14,6 @@ export interface ScheduleSpec<TInput> {
   /** IANA timezone, e.g. "Europe/Berlin"; UTC when omitted. */
   timezone?: string;
   input: TInput;
-}
-
-/** Token / request budget a run may spend (enforced by the budget module). */
-export interface BudgetSpec {
-  maxTokens?: number;
-  maxRequests?: number;
 }
 
 export interface FailureInfo<TInput> {
@@ -54,6 +51,15 @@ export interface HandlerArgs<TInput> {
   log(message: string): void;
   /** Toolkit services for libraries that run inside workflows (pass the whole argument to `runAgent`). */
   services: RunServices;
+  /** The app's Upstash Redis (the one Overtime was created with). */
+  redis: Redis;
+  /**
+   * A key for the workflow's own data under the app's configured key prefix:
+   * `key("digest", threadId, "memory")` → `<prefix>:digest:<threadId>:memory` (parts URI-encoded).
+   */
+  key: KeyBuilder;
+  /** The run's task list (shown by the run API and dashboard): creates or replaces these tasks. */
+  tasks: { publish(tasks: RunTask[]): Promise<void> };
   /**
    * Starts another workflow of this app as a child run (a tracked run of its own, source `parent`) and
    * waits, durably and without a function running, until it finishes. The input is checked against the
@@ -78,7 +84,6 @@ export interface WorkflowDefinition<TInput = unknown, TOutput = unknown> {
   /** QStash retry delay expression, e.g. "1000 * pow(2, retried)". */
   retryDelay?: string;
   flowControl?: FlowControl;
-  budget?: BudgetSpec;
   onFailure?(failure: FailureInfo<TInput>): Promise<void> | void;
   handler(args: HandlerArgs<TInput>): Promise<TOutput>;
 }

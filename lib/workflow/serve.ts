@@ -2,10 +2,12 @@ import type { Client as QStashClient, Receiver } from "@upstash/qstash";
 import { type WorkflowContext, WorkflowError, WorkflowNonRetryableError } from "@upstash/workflow";
 import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 import type { ClaimCheck } from "../claim-check/claim-check";
-import { ValidationError } from "../http/errors";
+import { ValidationError } from "../errors";
 import { isUrlSafeId, toUrlSafePart, URL_SAFE_ID_RULE } from "../ids";
 import { errorText } from "../runs/error-text";
+import { keyBuilder } from "../runs/keys";
 import type { IncompatibleStep } from "../runs/store";
+import { publishRunTasks } from "../runs/tasks";
 import {
   DEFAULT_STEP_RETRIES,
   PARENT_RUN_HEADER,
@@ -99,6 +101,15 @@ function routeFunction(definition: AnyWorkflow, config: ServeConfig, workflows: 
           if (!dryRun) tracker.log(runId, message);
         },
         services: config.services,
+        redis: config.services.store.redis,
+        key: keyBuilder(config.services.store.keys.prefix),
+        tasks: {
+          publish: (tasks) =>
+            publishRunTasks(config.services.store.redis, runId, tasks, {
+              prefix: config.services.store.keys.prefix,
+              ttlSeconds: config.services.store.ttlSeconds,
+            }),
+        },
         invoke: (stepName, workflow, input, options = {}) =>
           invokeChild(parent, { stepName, workflow, input, options }),
       });

@@ -6,8 +6,8 @@ import path from "node:path";
 import { Redis } from "@upstash/redis";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type DevStack, startDevStack } from "@/dev/stack";
-import { RedisStreamStore } from "@/lib/streams/redis-store";
-import { seedStreams } from "@/lib/streams/seed";
+import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
+import { seedStreams } from "@/app/_lib/streams/seed";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = path.join(ROOT, "test-artifacts", "dashboard");

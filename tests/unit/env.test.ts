@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { describeVariables, EnvError, parseEnv } from "@/lib/env";
+import { describeVariables, EnvError, parseEnv } from "@/app/_lib/env";
 
 const valid = {
   UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",

@@ -1,6 +1,6 @@
+import { ConfigError } from "overtime";
+import { EnvError } from "@/app/_lib/env";
 import { app } from "@/app/overtime";
-import { EnvError } from "@/lib/env";
-import { ConfigError } from "@/lib/overtime";
 
 export const dynamic = "force-dynamic";
 

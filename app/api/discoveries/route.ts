@@ -1,5 +1,5 @@
-import { listDiscoveriesResponse } from "@/lib/http/discoveries";
-import { redis } from "@/lib/redis";
+import { listDiscoveriesResponse } from "@/app/_lib/discoveries-http";
+import { redis } from "@/app/_lib/redis";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
-import { EnvError } from "@/lib/env";
-import { checkHealth } from "@/lib/health";
+import { EnvError } from "@/app/_lib/env";
+import { checkHealth } from "@/app/_lib/health";
 
 export const dynamic = "force-dynamic";
 

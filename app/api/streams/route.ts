@@ -1,6 +1,6 @@
-import { redis } from "@/lib/redis";
-import { listStreamsResponse } from "@/lib/streams/http";
-import { RedisStreamStore } from "@/lib/streams/redis-store";
+import { redis } from "@/app/_lib/redis";
+import { listStreamsResponse } from "@/app/_lib/streams/http";
+import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
 
 export const dynamic = "force-dynamic";
 

@@ -1,10 +1,10 @@
 "use client";
 
+import type { ApprovalRecord } from "overtime/ai";
 import { useState, useTransition } from "react";
 import { decideApprovalAction } from "@/app/_actions/runs";
 import { JsonBlock } from "@/app/_components/json-block";
 import { ClockTime } from "@/app/_components/time";
-import type { ApprovalRecord } from "@/lib/ai/approvals";
 
 interface Props {
   runId: string;

@@ -1,7 +1,7 @@
 "use client";
 
+import type { RunRecord } from "overtime";
 import { useEffect, useState } from "react";
-import type { RunRecord } from "@/lib/runs/store";
 
 /** A shell-safe single-quoted string. */
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;

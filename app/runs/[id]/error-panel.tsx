@@ -1,4 +1,4 @@
-import type { RunRecord, StepRecord } from "@/lib/runs/store";
+import type { RunRecord, StepRecord } from "overtime";
 
 /** Why the run failed: the message, the step that failed and how many attempts it took. */
 export function ErrorPanel({ run, steps }: { run: RunRecord; steps: StepRecord[] }) {

@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { isUrlSafeId } from "overtime";
+import { runView } from "overtime/dashboard";
 import { ConfigurationProblem } from "@/app/_components/states";
 import { loadOvertime } from "@/app/_lib/server";
-import { runView } from "@/lib/http/handlers";
-import { isUrlSafeId } from "@/lib/ids";
 import { RunLive } from "./run-live";
 import type { RunView } from "./use-run-live";
 
@@ -21,7 +21,7 @@ export default async function RunPage({ params }: Params) {
   if (!loaded.ok) return <ConfigurationProblem error={loaded.problem} />;
   const { overtime } = loaded;
   if (!isUrlSafeId(runId)) notFound();
-  const [run, steps] = await Promise.all([overtime.getRun(runId), overtime.store.getSteps(runId)]);
+  const [run, steps] = await Promise.all([overtime.runs.get(runId), overtime.runs.steps(runId)]);
   if (!run) notFound(); // answers 404 with ./not-found.tsx
   const details = (await runView(loaded.overtime, run, steps)) as RunView;
   return <RunLive initial={details} renderedAt={Date.now()} />;

@@ -1,10 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import type { RunRecord } from "overtime";
 import { useState, useTransition } from "react";
 import { cancelRunAction, retryRunAction } from "@/app/_actions/runs";
 import type { ActionResult } from "@/app/_lib/server";
-import type { RunRecord } from "@/lib/runs/store";
 import { CopyCurl } from "./copy-curl";
 
 const ACTIVE = new Set(["queued", "running", "sleeping", "waiting"]);

@@ -1,10 +1,10 @@
 "use client";
 
 import Link from "next/link";
+import { TERMINAL_STATUSES } from "overtime";
 import { StatusBadge } from "@/app/_components/status-badge";
 import { ClockTime, RelativeTime, useNow } from "@/app/_components/time";
 import { formatDollars, formatDuration } from "@/app/_lib/format";
-import { TERMINAL_STATUSES } from "@/lib/runs/keys";
 import { AgentTextPanel } from "./agent-text";
 import { ApprovalHistory, ApprovalsPanel } from "./approvals";
 import { ErrorPanel } from "./error-panel";

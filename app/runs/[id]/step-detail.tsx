@@ -1,12 +1,12 @@
 "use client";
 
 import Link from "next/link";
+import type { StepRecord } from "overtime";
+import type { StepDetail } from "overtime/dashboard";
 import { useEffect, useState } from "react";
 import { JsonBlock } from "@/app/_components/json-block";
 import { ClockTime } from "@/app/_components/time";
 import { formatBytes } from "@/app/_lib/format";
-import type { StepDetail } from "@/lib/runs/step-detail";
-import type { StepRecord } from "@/lib/runs/store";
 
 type Loaded =
   | { state: "loading" }

@@ -1,4 +1,4 @@
-import type { RunTask } from "@/lib/runs/tasks";
+import type { RunTask } from "overtime";
 
 const KNOWN_STATES = new Set(["queued", "running", "done", "failed", "canceled"]);
 

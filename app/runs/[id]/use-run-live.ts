@@ -1,12 +1,9 @@
 "use client";
 
+import type { RunRecord, RunTask, StepRecord } from "overtime";
+import { RUN_EVENTS, TERMINAL_STATUSES } from "overtime";
+import type { ApprovalRecord, RunCost, StepCost } from "overtime/ai";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { ApprovalRecord } from "@/lib/ai/approvals";
-import type { RunCost, StepCost } from "@/lib/cost/compute";
-import { RUN_EVENTS } from "@/lib/runs/event-names";
-import { TERMINAL_STATUSES } from "@/lib/runs/keys";
-import type { RunRecord, StepRecord } from "@/lib/runs/store";
-import type { RunTask } from "@/lib/runs/tasks";
 
 /** `GET /api/runs/{id}`: the record and steps, plus what the AI layer adds (cost, tokens, approvals) and the tasks a workflow published. */
 export interface RunView {

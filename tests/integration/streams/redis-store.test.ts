@@ -4,8 +4,8 @@ import path from "node:path";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevStack, startDevStack } from "@/dev/stack";
-import { RedisStreamStore } from "@/lib/streams/redis-store";
-import { seedIfEmpty, seedStreams } from "@/lib/streams/seed";
+import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
+import { seedIfEmpty, seedStreams } from "@/app/_lib/streams/seed";
 import { storeContract } from "../../unit/streams/store-contract";
 
 let dev: DevStack;

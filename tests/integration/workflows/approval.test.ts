@@ -40,7 +40,7 @@ async function waitingForApproval(announcement: string) {
   return { runId, toolCallId: (pendingApprovals[0] as { toolCallId: string }).toolCallId };
 }
 
-const published = async () => Object.keys((await redis().hgetall(publishedKey())) ?? {});
+const published = async () => Object.keys((await redis().hgetall(publishedKey(t.overtime.key))) ?? {});
 
 describe("approval", () => {
   it("publishes once a human approves, across an app restart", async () => {

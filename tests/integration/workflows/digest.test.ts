@@ -2,9 +2,9 @@ import { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStack, type TestStack } from "@/dev/testing";
 import { syncSchedules } from "@/lib/schedules";
-import { loadReferenceSeries } from "@/lib/streams/datasets";
-import { RedisStreamStore } from "@/lib/streams/redis-store";
-import { seedStreams } from "@/lib/streams/seed";
+import { loadReferenceSeries } from "@/app/_lib/streams/datasets";
+import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
+import { seedStreams } from "@/app/_lib/streams/seed";
 import { createDigestWorkflow, digestMemory } from "@/workflows/digest";
 
 const DAY_MS = 86_400_000;
@@ -50,7 +50,7 @@ describe("digest", () => {
     expect(runs).toHaveLength(2);
     const day2 = await t.waitForRun(runs[0]?.id as string);
     expect((day2.output as Output).remembered).toEqual([report1]);
-    expect(await digestMemory(redis(), "morning")).toHaveLength(4);
+    expect(await digestMemory(redis(), t.overtime.key, "morning")).toHaveLength(4);
   });
 
   it("starts clean when not threaded, and keeps memory bounded when threaded", async () => {
@@ -65,7 +65,7 @@ describe("digest", () => {
       expect(output.remembered).toEqual(reports.slice(-1));
       reports.push(output.report);
     }
-    const memory = await digestMemory(redis(), "small");
+    const memory = await digestMemory(redis(), t.overtime.key, "small");
     expect(memory).toEqual([
       { role: "user", content: "third" },
       { role: "assistant", content: reports[2] },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestStack, type TestStack } from "@/dev/testing";
-import { Inbox } from "@/lib/inbox";
+import { Inbox } from "@/app/_lib/inbox";
 import { clickedEventId, createDripWorkflow, dripStatus } from "@/workflows/drip";
 
 const DAY_MS = 86_400_000;
@@ -23,7 +23,7 @@ describe("drip", () => {
   it("ends engaged when the user clicks the welcome within 3 days", async () => {
     const runId = await t.trigger("drip", { userId: "ada", name: "Ada" });
     expect(await t.waitForRun(runId, { status: "waiting" })).toMatchObject({ currentStep: "wait-for-click" });
-    expect(await dripStatus(redis(), "ada")).toMatchObject({ status: "welcomed", runId });
+    expect(await dripStatus(redis(), t.overtime.key, "ada")).toMatchObject({ status: "welcomed", runId });
     await t.advanceTime(2 * DAY_MS);
     expect(await t.notify(clickedEventId("ada"), { link: "welcome" })).toBe(1);
 
@@ -36,7 +36,7 @@ describe("drip", () => {
       messages: [`${runId}:welcome`],
     });
     expect(await stepNames(runId)).toEqual(["mark-engaged", "send-welcome", "wait-for-click"]);
-    expect(await dripStatus(redis(), "ada")).toMatchObject({ status: "engaged" });
+    expect(await dripStatus(redis(), t.overtime.key, "ada")).toMatchObject({ status: "engaged" });
     const messages = await inboxOf("ada");
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatchObject({
@@ -53,7 +53,7 @@ describe("drip", () => {
     expect(await t.waitForRun(runId, { status: "waiting" })).toMatchObject({
       currentStep: "wait-for-click-after-reminder",
     });
-    expect(await dripStatus(redis(), "bob")).toMatchObject({ status: "reminded" });
+    expect(await dripStatus(redis(), t.overtime.key, "bob")).toMatchObject({ status: "reminded" });
     expect((await inboxOf("bob")).map((m) => m.kind)).toEqual(["reminder", "welcome"]);
 
     await t.advanceTime(6 * DAY_MS);
@@ -75,7 +75,7 @@ describe("drip", () => {
       "wait-for-click",
       "wait-for-click-after-reminder",
     ]);
-    expect(await dripStatus(redis(), "bob")).toMatchObject({ status: "dormant", runId });
+    expect(await dripStatus(redis(), t.overtime.key, "bob")).toMatchObject({ status: "dormant", runId });
     expect(await inboxOf("bob")).toHaveLength(2);
   });
 
@@ -88,7 +88,7 @@ describe("drip", () => {
     expect(await t.notify(clickedEventId("cy"))).toBe(1);
     const run = await t.waitForRun(runId);
     expect(run.output).toMatchObject({ outcome: "engaged", clickedAfter: "reminder" });
-    expect(await dripStatus(redis(), "cy")).toMatchObject({ status: "engaged" });
+    expect(await dripStatus(redis(), t.overtime.key, "cy")).toMatchObject({ status: "engaged" });
   });
 
   it("stores a message once per id, so a retried send step does not duplicate it", async () => {

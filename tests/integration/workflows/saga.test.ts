@@ -34,7 +34,7 @@ describe("saga", () => {
       outcome: "completed",
       completed: ["reserve-credits", "create-workspace", "grant-access", "activate-billing"],
     });
-    expect((await sagaLedger(redis(), "ok-1")).log).toEqual([
+    expect((await sagaLedger(redis(), t.overtime.key, "ok-1")).log).toEqual([
       "applied:reserve-credits",
       "applied:create-workspace",
       "applied:grant-access",
@@ -54,7 +54,7 @@ describe("saga", () => {
       compensated: ["grant-access", "create-workspace", "reserve-credits"],
     });
 
-    const { state, log } = await sagaLedger(redis(), "fail-4");
+    const { state, log } = await sagaLedger(redis(), t.overtime.key, "fail-4");
     expect(log).toEqual([
       "applied:reserve-credits",
       "applied:create-workspace",
@@ -87,7 +87,7 @@ describe("saga", () => {
     const runId = await t.trigger("saga", { changeId: "fail-2", failAt: 2 });
     const run = await t.waitForRun(runId);
     expect(run.output).toMatchObject({ failedStep: "create-workspace", compensated: ["reserve-credits"] });
-    expect((await sagaLedger(redis(), "fail-2")).log).toEqual([
+    expect((await sagaLedger(redis(), t.overtime.key, "fail-2")).log).toEqual([
       "applied:reserve-credits",
       "compensated:reserve-credits",
     ]);
@@ -99,7 +99,7 @@ describe("saga", () => {
 
     const second = await t.waitForRun(await t.trigger("saga", { changeId: "again-1" }));
     expect(second.output).toMatchObject({ outcome: "completed" });
-    const { state, log } = await sagaLedger(redis(), "again-1");
+    const { state, log } = await sagaLedger(redis(), t.overtime.key, "again-1");
     // "completed" means every step is in effect, not that compensated steps were skipped as done.
     expect(state).toEqual({
       "reserve-credits": "applied",
@@ -116,7 +116,7 @@ describe("saga", () => {
 
     const third = await t.waitForRun(await t.trigger("saga", { changeId: "again-1" }));
     expect(third.output).toMatchObject({ outcome: "completed" });
-    expect((await sagaLedger(redis(), "again-1")).log).toHaveLength(10); // nothing applied twice
+    expect((await sagaLedger(redis(), t.overtime.key, "again-1")).log).toHaveLength(10); // nothing applied twice
   });
 
   it("compensates when a step's retries run out, not only on PermanentStepError", async () => {
@@ -131,7 +131,7 @@ describe("saga", () => {
         reason: "grant-access is unavailable (retries exhausted after 4 attempts)",
         compensated: ["create-workspace", "reserve-credits"],
       });
-      expect((await sagaLedger(redis(), "exhausted-1")).state).toEqual({
+      expect((await sagaLedger(redis(), t.overtime.key, "exhausted-1")).state).toEqual({
         "reserve-credits": "compensated",
         "create-workspace": "compensated",
       });

@@ -11,7 +11,7 @@ import {
   seasonality,
   summarize,
   zScoreAnomalies,
-} from "@/lib/streams/analysis";
+} from "@/app/_lib/streams/analysis";
 import { expectAllClose } from "./expect-close";
 
 // Every expected figure below is worked out by hand in the comment next to it.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DatasetError, isoDay, loadReferenceSeries, monthDayYear, parseCsv } from "@/lib/streams/datasets";
-import { listStreamsResponse } from "@/lib/streams/http";
-import { MemoryStreamStore } from "@/lib/streams/memory-store";
-import { seedIfEmpty, seedStreams } from "@/lib/streams/seed";
+import { DatasetError, isoDay, loadReferenceSeries, monthDayYear, parseCsv } from "@/app/_lib/streams/datasets";
+import { listStreamsResponse } from "@/app/_lib/streams/http";
+import { MemoryStreamStore } from "@/app/_lib/streams/memory-store";
+import { seedIfEmpty, seedStreams } from "@/app/_lib/streams/seed";
 
 describe("reference datasets", () => {
   it("loads every series with its first point", async () => {

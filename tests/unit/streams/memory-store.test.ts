@@ -1,5 +1,5 @@
 import { describe } from "vitest";
-import { MemoryStreamStore } from "@/lib/streams/memory-store";
+import { MemoryStreamStore } from "@/app/_lib/streams/memory-store";
 import { storeContract } from "./store-contract";
 
 describe("MemoryStreamStore", () => {

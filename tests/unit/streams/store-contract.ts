@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { StreamNotFoundError, type StreamStore } from "@/lib/streams/types";
+import { StreamNotFoundError, type StreamStore } from "@/app/_lib/streams/types";
 
 /** The `StreamStore` contract, run against every implementation. */
 export function storeContract(makeStore: () => Promise<StreamStore> | StreamStore): void {

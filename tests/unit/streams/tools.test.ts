@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { createStreamTools, InsufficientDataError, type StreamTools } from "@/lib/streams/analysis";
-import { MemoryStreamStore } from "@/lib/streams/memory-store";
-import { seedStreams } from "@/lib/streams/seed";
-import { StreamNotFoundError } from "@/lib/streams/types";
+import { createStreamTools, InsufficientDataError, type StreamTools } from "@/app/_lib/streams/analysis";
+import { MemoryStreamStore } from "@/app/_lib/streams/memory-store";
+import { seedStreams } from "@/app/_lib/streams/seed";
+import { StreamNotFoundError } from "@/app/_lib/streams/types";
 import { expectAllClose } from "./expect-close";
 
 /*

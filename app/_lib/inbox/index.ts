@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
+import { storedJson } from "overtime";
 import { z } from "zod";
-import { storedJson } from "../stored-json";
 
 /** Recipients and message ids end up in Redis keys; anything printable goes, encoded. */
 const key = z.string().min(1).max(200);

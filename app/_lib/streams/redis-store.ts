@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis";
-import { storedJson } from "../stored-json";
+import { storedJson } from "overtime";
 import {
   type AppendResult,
   checkPoints,

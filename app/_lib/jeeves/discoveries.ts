@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "@upstash/redis";
+import { storedJson } from "overtime";
 import { z } from "zod";
-import { storedJson } from "../stored-json";
 import type { Correlation, Seasonality, StreamAnalysis, Window } from "./analysis";
 
 export const discoveryKind = z.enum(["statistics", "trend", "anomalies", "correlation", "seasonality"]);

@@ -1,9 +1,7 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import type { LanguageModel } from "ai";
-import { parseBudgets } from "../budgets/config";
-import { parsePrices } from "../cost/pricing";
-import { type Env, env } from "../env";
-import type { AiConfig } from "../workflow/services";
+import { type AiConfig, parseBudgets, parsePrices } from "overtime/ai";
+import { type Env, env } from "./env";
 
 /**
  * The app's default model, from `OPENAI_API_KEY` / `OPENAI_BASE_URL` / `OVERTIME_MODEL` (the dev model

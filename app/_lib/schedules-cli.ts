@@ -6,11 +6,9 @@
  */
 import { existsSync } from "node:fs";
 import { Client } from "@upstash/qstash";
+import { formatPlan, ScheduleSyncError, scopeFromEnv, syncSchedules } from "overtime";
 import { workflows } from "../../workflows";
-import { parseEnvSubset } from "../env";
-import { formatPlan } from "./format";
-import { scopeFromEnv } from "./scope";
-import { ScheduleSyncError, syncSchedules } from "./sync";
+import { parseEnvSubset } from "./env";
 
 const USAGE = "Usage: npm run schedules:sync [-- --dry-run] [--prune-other-urls]";
 const VARIABLES = [
@@ -34,7 +32,7 @@ async function main(args: string[]): Promise<number> {
     args.includes("--prune-other-urls") || process.env.npm_config_prune_other_urls === "true";
   for (const file of [".env.local", ".env"]) if (existsSync(file)) process.loadEnvFile(file);
   const config = parseEnvSubset(VARIABLES);
-  const scope = scopeFromEnv(config);
+  const scope = scopeFromEnv(config, process.env.PORT);
   const qstash = new Client({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN });
   try {
     const { plan } = await syncSchedules({ workflows, qstash, scope, dryRun, pruneOtherUrls });

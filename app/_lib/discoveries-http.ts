@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis";
+import { respond, ValidationError } from "overtime/next";
 import { z } from "zod";
-import { DiscoveryStore, discoveryKind } from "../jeeves/discoveries";
-import { respond, ValidationError } from "./errors";
+import { DiscoveryStore, discoveryKind } from "./jeeves/discoveries";
 
 const query = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,3 +1,5 @@
+import { type BaseUrlSettings, ConfigError, publicBaseUrl as toolkitBaseUrl } from "overtime";
+import { DASHBOARD_TOKEN_MIN_LENGTH } from "overtime/dashboard";
 import { z } from "zod";
 
 /**
@@ -11,7 +13,10 @@ import { z } from "zod";
 const url = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const secret = z.string().trim().min(1, "must not be empty");
 /** Also parsed on its own by the proxy, which must not need the rest of the environment. */
-export const dashboardToken = z.string().trim().min(16, "must be at least 16 characters");
+export const dashboardToken = z
+  .string()
+  .trim()
+  .min(DASHBOARD_TOKEN_MIN_LENGTH, "must be at least 16 characters");
 
 const VARIABLES = {
   UPSTASH_REDIS_REST_URL: {
@@ -109,10 +114,9 @@ const VARIABLES = {
 type Variables = typeof VARIABLES;
 export type Env = { [K in keyof Variables]: z.output<Variables[K]["schema"]> };
 
-export class EnvError extends Error {
+export class EnvError extends ConfigError {
   constructor(readonly problems: string[]) {
     super(`Invalid environment:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
-    this.name = "EnvError";
   }
 }
 
@@ -153,17 +157,9 @@ export function parseEnvSubset<K extends keyof Variables>(
   throw new EnvError(result.error.issues.map(describeProblem));
 }
 
-/**
- * The public base URL QStash calls back: UPSTASH_WORKFLOW_URL, else the Vercel deployment URL, else the
- * local Next.js server.
- */
-export function publicBaseUrl(
-  config: Partial<Pick<Env, "UPSTASH_WORKFLOW_URL" | "VERCEL_URL">>,
-  port: string | undefined = process.env.PORT,
-): string {
-  if (config.UPSTASH_WORKFLOW_URL) return config.UPSTASH_WORKFLOW_URL;
-  if (config.VERCEL_URL) return `https://${config.VERCEL_URL}`;
-  return `http://127.0.0.1:${port ?? 3000}`;
+/** The public base URL QStash calls back (the toolkit's rules, with this process's PORT). */
+export function publicBaseUrl(config: BaseUrlSettings): string {
+  return toolkitBaseUrl(config, process.env.PORT);
 }
 
 let cached: Env | undefined;
