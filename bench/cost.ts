@@ -1,6 +1,6 @@
-import { DEFAULT_PRICES } from "../lib/cost/pricing";
 import { RedisStreamStore } from "../app/_lib/streams/redis-store";
 import { seedStreams } from "../app/_lib/streams/seed";
+import { DEFAULT_PRICES } from "../lib/cost/pricing";
 import { hello } from "../workflows/hello";
 import { createJeevesWorkflow, type JeevesDependencies, runJeeves } from "../workflows/jeeves";
 import { rawAgent, setAgentProvider, trackedAgent } from "./support/agent-shape";

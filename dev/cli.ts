@@ -1,14 +1,15 @@
 /**
- * `npm run dev`       → the local stack + `next dev`, in one terminal, Ctrl-C stops everything.
- * `npm run dev:stack` → only the stand-ins; prints their settings as KEY=value lines for .env.local.
+ * `overtime dev`   → the local stack + the app's `next dev`, in one terminal, Ctrl-C stops everything.
+ * `overtime stack` → only the stand-ins; prints their settings as KEY=value lines for .env.local.
+ *
+ * Run in the app's folder; what the app adds (its workflows' schedules, a seeding hook) comes from its
+ * package.json `"overtime"` field or `--workflows <module>` / `--setup <module>` (see app-config.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
-import { Redis } from "@upstash/redis";
 import { z } from "zod";
-import { RedisStreamStore } from "../app/_lib/streams/redis-store";
-import { seedIfEmpty } from "../app/_lib/streams/seed";
+import { type AppConfig, loadDevSetup, loadWorkflows, nextBin, readAppConfig } from "./app-config";
 import { syncLocalSchedules } from "./schedules";
 import { type DevStack, type DevStackEnv, startDevStack } from "./stack";
 import { stopChildProcess } from "./support/child-process";
@@ -39,22 +40,25 @@ type CliEnv = z.infer<typeof CliEnv>;
 async function main(): Promise<void> {
   const command = process.argv[2];
   if (command !== "dev" && command !== "stack") {
-    fail(`usage: tsx dev/cli.ts dev|stack (got ${JSON.stringify(command ?? "")})`);
+    fail(
+      `usage: overtime dev|stack [--workflows <module>] [--setup <module>] (got ${JSON.stringify(command ?? "")})`,
+    );
   }
   const config = readConfig();
+  const app = await readAppConfig(process.argv.slice(3));
   await assertPortsFree(config, command === "dev");
   const stack = await startStack(config);
-  await seedReferenceData(stack);
+  await runDevSetup(app, stack);
   const stopHandlers: Array<() => Promise<void>> = [() => stack.stop()];
   let next: ChildProcess | undefined;
   if (command === "dev") {
-    next = startNext(config, stack.env);
+    next = startNext(config, stack.env, app);
     stopHandlers.unshift(() => stopChildProcess(next));
     next.once("exit", (code) => void shutdown(stopHandlers, code ?? 1));
   }
   onInterrupt(() => shutdown(stopHandlers, 0));
   printSummary(command, config, stack);
-  if (command === "dev") await syncDevSchedules(config, stack);
+  if (command === "dev") await syncDevSchedules(config, stack, app);
 }
 
 function readConfig(): CliEnv {
@@ -114,22 +118,26 @@ async function startStack(config: CliEnv): Promise<DevStack> {
   }
 }
 
-/** Jeeves needs real series in Redis; load them once, on the first start of a fresh stack. */
-async function seedReferenceData(stack: DevStack): Promise<void> {
-  const redis = new Redis({
-    url: stack.env.UPSTASH_REDIS_REST_URL,
-    token: stack.env.UPSTASH_REDIS_REST_TOKEN,
-  });
-  const seeded = await seedIfEmpty(new RedisStreamStore(redis));
-  if (seeded) logLine("stack", `seeded ${seeded.streams} data streams (${seeded.added} points) for Jeeves`);
+/** The app's own hook once the stand-ins are up (the reference app seeds Jeeves's data streams). */
+async function runDevSetup(app: AppConfig, stack: DevStack): Promise<void> {
+  const setup = await loadDevSetup(app);
+  const said = await setup?.(stack.env);
+  if (said) logLine("stack", said);
 }
 
 /** A sync failure is reported, never fatal: the app works without its schedules. */
-async function syncDevSchedules(config: CliEnv, stack: DevStack): Promise<void> {
+async function syncDevSchedules(config: CliEnv, stack: DevStack, app: AppConfig): Promise<void> {
   const off = config.OVERTIME_DEV_SCHEDULES === "off";
   try {
     // Off = none for this app: the local QStash keeps its data, so earlier schedules are removed.
-    const workflows = off ? [] : (await import("../workflows")).workflows;
+    const workflows = off ? [] : await loadWorkflows(app);
+    if (!workflows) {
+      logLine(
+        "stack",
+        'no workflows module configured ("overtime": { "workflows": … } in package.json): no schedules',
+      );
+      return;
+    }
     const summary = await syncLocalSchedules({ env: stack.env, appUrl: appUrlOf(config), workflows });
     logLine("stack", `${summary} (OVERTIME_DEV_SCHEDULES=${off ? "on to add them" : "off to skip"})`);
   } catch (error) {
@@ -141,11 +149,11 @@ function appUrlOf(config: CliEnv): string {
   return `http://127.0.0.1:${config.PORT}`;
 }
 
-function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {
+function startNext(config: CliEnv, stackEnv: DevStackEnv, app: AppConfig): ChildProcess {
   const appUrl = appUrlOf(config);
   const child = spawn(
     process.execPath,
-    [nextBinPath(), "dev", "--port", String(config.PORT), "--hostname", "127.0.0.1"],
+    [nextBin(app.root), "dev", "--port", String(config.PORT), "--hostname", "127.0.0.1"],
     {
       env: {
         ...process.env,
@@ -167,10 +175,6 @@ function startNext(config: CliEnv, stackEnv: DevStackEnv): ChildProcess {
     });
   }
   return child;
-}
-
-function nextBinPath(): string {
-  return path.resolve("node_modules/next/dist/bin/next");
 }
 
 function printSummary(command: "dev" | "stack", config: CliEnv, stack: DevStack): void {

@@ -1,7 +1,5 @@
 import { Client } from "@upstash/qstash";
-import { syncSchedules } from "../lib/schedules/sync";
-import type { AnyWorkflow } from "../lib/workflow/define";
-import type { Registry } from "../lib/workflow/registry";
+import { type AnyWorkflow, type Registry, syncSchedules } from "overtime";
 import type { DevStackEnv } from "./stack";
 
 /**

@@ -62,7 +62,16 @@ export {
 export { RUN_EVENTS, type RunEventName } from "./runs/event-names";
 export { type KeyBuilder, keyBuilder, RUN_STATUSES, type RunStatus, TERMINAL_STATUSES } from "./runs/keys";
 export type { RetryMode } from "./runs/retry";
-export type { RunError, RunPage, RunRecord, StepRecord, TriggerSource } from "./runs/store";
+export type {
+  IncompatibleStep,
+  RunError,
+  RunPage,
+  RunRecord,
+  StepOutcome,
+  StepRecord,
+  StepUsage,
+  TriggerSource,
+} from "./runs/store";
 export { InvalidCursorError } from "./runs/store";
 export { publishRunTasks, type RunTask, readRunTasks } from "./runs/tasks";
 export { isLastAttempt } from "./runs/tracking";
@@ -95,3 +104,4 @@ export {
   type WorkflowDefinition,
 } from "./workflow/define";
 export { createRegistry, type Registry } from "./workflow/registry";
+export type { RunServices } from "./workflow/services";

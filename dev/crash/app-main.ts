@@ -4,10 +4,8 @@
  */
 import { createServer } from "node:http";
 import { Redis } from "@upstash/redis";
+import { createOvertime, createRouter, defineWorkflow } from "overtime";
 import { z } from "zod";
-import { createRouter } from "../../lib/http/router";
-import { createOvertime } from "../../lib/overtime";
-import { defineWorkflow } from "../../lib/workflow/define";
 import { readBody, toRequest, writeResponse } from "../support/fetch-bridge";
 
 export const tick = defineWorkflow({

@@ -5,11 +5,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createOpenAI, type OpenAIProvider } from "@ai-sdk/openai";
 import { Redis } from "@upstash/redis";
-import { createRouter, type OvertimeRouter } from "../../lib/http/router";
-import { createOvertime, type Overtime, type OvertimeConfig } from "../../lib/overtime";
-import type { RunStatus } from "../../lib/runs/keys";
-import type { AnyWorkflow } from "../../lib/workflow/define";
-import type { AiConfig } from "../../lib/workflow/services";
+import {
+  type AnyWorkflow,
+  createOvertime,
+  createRouter,
+  type Overtime,
+  type OvertimeConfig,
+  type OvertimeRouter,
+  type RunStatus,
+} from "overtime";
+import type { AiConfig } from "overtime/ai";
 import { type DevStack, type DevStackOptions, startDevStack } from "../stack";
 import { readBody, toRequest, writeResponse } from "../support/fetch-bridge";
 import type { RunRecord, StepRecord } from "./types";

@@ -1,1 +1,1 @@
-export type { RunRecord, StepRecord } from "../../lib/runs/store";
+export type { RunRecord, StepRecord } from "overtime";

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "@upstash/redis";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { type DevStack, startDevStack } from "@/dev/stack";
 import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
 import { seedStreams } from "@/app/_lib/streams/seed";
+import { type DevStack, startDevStack } from "@/dev/stack";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = path.join(ROOT, "test-artifacts", "dashboard");

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevStack, startDevStack } from "@/dev/stack";
 import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
 import { seedIfEmpty, seedStreams } from "@/app/_lib/streams/seed";
+import { type DevStack, startDevStack } from "@/dev/stack";
 import { storeContract } from "../../unit/streams/store-contract";
 
 let dev: DevStack;

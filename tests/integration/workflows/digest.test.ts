@@ -1,10 +1,10 @@
 import { Client } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "@/dev/testing";
-import { syncSchedules } from "@/lib/schedules";
 import { loadReferenceSeries } from "@/app/_lib/streams/datasets";
 import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
 import { seedStreams } from "@/app/_lib/streams/seed";
+import { createTestStack, type TestStack } from "@/dev/testing";
+import { syncSchedules } from "@/lib/schedules";
 import { createDigestWorkflow, digestMemory } from "@/workflows/digest";
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "@/dev/testing";
 import { Inbox } from "@/app/_lib/inbox";
+import { createTestStack, type TestStack } from "@/dev/testing";
 import { clickedEventId, createDripWorkflow, dripStatus } from "@/workflows/drip";
 
 const DAY_MS = 86_400_000;

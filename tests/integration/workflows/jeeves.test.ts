@@ -1,12 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStack, type TestStack } from "@/dev/testing";
 import { listDiscoveriesResponse } from "@/app/_lib/discoveries-http";
 import { Inbox } from "@/app/_lib/inbox";
 import { DiscoveryStore, type StoredDiscovery, saveJeevesConfig } from "@/app/_lib/jeeves";
 import { RedisStreamStore } from "@/app/_lib/streams/redis-store";
 import { seedStreams } from "@/app/_lib/streams/seed";
+import { createTestStack, type TestStack } from "@/dev/testing";
 import { createJeevesWorkflow } from "@/workflows/jeeves";
 
 let t: TestStack;

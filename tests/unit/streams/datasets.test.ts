@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DatasetError, isoDay, loadReferenceSeries, monthDayYear, parseCsv } from "@/app/_lib/streams/datasets";
+import {
+  DatasetError,
+  isoDay,
+  loadReferenceSeries,
+  monthDayYear,
+  parseCsv,
+} from "@/app/_lib/streams/datasets";
 import { listStreamsResponse } from "@/app/_lib/streams/http";
 import { MemoryStreamStore } from "@/app/_lib/streams/memory-store";
 import { seedIfEmpty, seedStreams } from "@/app/_lib/streams/seed";
