@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { Redis } from "@upstash/redis";
+import { OvertimeError } from "../errors";
 
 /** What the workflow history carries instead of a large step result. */
 export interface ClaimTicket {
@@ -22,10 +23,10 @@ export interface ClaimCheckOptions {
 
 export const DEFAULT_CLAIM_THRESHOLD_BYTES = 32 * 1024;
 
-export class ClaimNotFoundError extends Error {
-  override name = "ClaimNotFoundError";
+export class ClaimNotFoundError extends OvertimeError {
   constructor(key: string) {
     super(
+      "claim_not_found",
       `The large step result stored under "${key}" is gone (expired after the retention period, or deleted); ` +
         "the run cannot replay this step.",
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OvertimeError } from "../errors";
 
 /** Dollars per million tokens. */
 export interface ModelPrice {
@@ -39,8 +40,10 @@ const priceOverrides = z.object({
 
 export type PriceOverrides = z.infer<typeof priceOverrides>;
 
-export class PriceTableError extends Error {
-  override name = "PriceTableError";
+export class PriceTableError extends OvertimeError {
+  constructor(message: string) {
+    super("price_table_invalid", message);
+  }
 }
 
 /** The default table with overrides applied (models are merged by id). */

@@ -1,5 +1,6 @@
 import type { Pipeline, Redis } from "@upstash/redis";
 import { packClaim, unpackClaim } from "../claim-check/claim-check";
+import { OvertimeError } from "../errors";
 import { storedJsonOrText } from "../stored-json";
 import { Keys, RUN_STATUSES, type RunStatus } from "./keys";
 import { EMIT_EVENT, UPDATE_RUN } from "./scripts";
@@ -391,8 +392,10 @@ interface Cursor {
   id: string;
 }
 
-export class InvalidCursorError extends Error {
-  override name = "InvalidCursorError";
+export class InvalidCursorError extends OvertimeError {
+  constructor(message: string) {
+    super("invalid_cursor", message);
+  }
 }
 
 /** ZRANGE … WITHSCORES replies alternate member, score. */

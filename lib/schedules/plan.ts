@@ -1,5 +1,5 @@
 import type { CreateScheduleRequest, Schedule } from "@upstash/qstash";
-import { type FieldIssue, ValidationError } from "../errors";
+import { type FieldIssue, OvertimeError, ValidationError } from "../errors";
 import { workflowEndpointUrl } from "../overtime";
 import { SOURCE_HEADER } from "../runs/tracking";
 import type { AnyWorkflow, ScheduleSpec } from "../workflow/define";
@@ -47,15 +47,18 @@ export interface PlanOptions {
   pruneOtherUrls?: boolean;
 }
 
-export class ScheduleDeclarationError extends Error {
-  override name = "ScheduleDeclarationError";
+export class ScheduleDeclarationError extends OvertimeError {
   constructor(
     readonly workflow: string,
     readonly declaredId: string,
     problem: string,
-    readonly issues: FieldIssue[] = [],
+    override readonly issues: FieldIssue[] = [],
   ) {
-    super(`Workflow "${workflow}", schedule "${declaredId}": ${problem}`);
+    super(
+      "schedule_declaration_invalid",
+      `Workflow "${workflow}", schedule "${declaredId}": ${problem}`,
+      issues,
+    );
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { type BaseUrlSettings, publicBaseUrl } from "../base-url";
+import { OvertimeError } from "../errors";
 
 /**
  * Which deployment a sync speaks for. Every schedule id Overtime creates carries the scope, so a sync
@@ -17,8 +18,10 @@ export const ID_PREFIX = "overtime";
 const ENVIRONMENT = /^[a-z0-9]{1,32}$/;
 const OWNED_ID = new RegExp(`^${ID_PREFIX}-([a-z0-9]{1,32})-([0-9a-f]{8})-(.+)$`);
 
-export class ScheduleScopeError extends Error {
-  override name = "ScheduleScopeError";
+export class ScheduleScopeError extends OvertimeError {
+  constructor(message: string) {
+    super("schedule_scope_invalid", message);
+  }
 }
 
 /** The scope from the environment: OVERTIME_ENV, else VERCEL_ENV, else `development`; base URL as the app's. */

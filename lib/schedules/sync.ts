@@ -1,4 +1,5 @@
 import type { Client as QStashClient } from "@upstash/qstash";
+import { OvertimeError } from "../errors";
 import type { AnyWorkflow } from "../workflow/define";
 import type { Registry } from "../workflow/registry";
 import {
@@ -30,13 +31,13 @@ export interface SyncResult {
   dryRun: boolean;
 }
 
-export class ScheduleSyncError extends Error {
-  override name = "ScheduleSyncError";
+export class ScheduleSyncError extends OvertimeError {
   constructor(
     readonly plan: SchedulePlan,
     readonly failures: SyncFailure[],
   ) {
     super(
+      "schedule_sync_failed",
       `${failures.length} schedule change(s) failed:\n${failures
         .map((f) => `  - ${f.action} ${f.scheduleId}: ${f.message}`)
         .join("\n")}`,
@@ -44,11 +45,14 @@ export class ScheduleSyncError extends Error {
   }
 }
 
-export class ScheduleListError extends Error {
-  override name = "ScheduleListError";
+export class ScheduleListError extends OvertimeError {
   constructor(cause: unknown) {
     const detail = cause instanceof Error ? `${cause.message}${causeText(cause.cause)}` : String(cause);
-    super(`Could not list QStash schedules (check QSTASH_URL and QSTASH_TOKEN): ${detail}`, { cause });
+    super(
+      "schedule_list_failed",
+      `Could not list QStash schedules (check QSTASH_URL and QSTASH_TOKEN): ${detail}`,
+    );
+    this.cause = cause;
   }
 }
 

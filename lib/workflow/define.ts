@@ -2,6 +2,7 @@ import type { FlowControl } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis";
 import type { WorkflowContext } from "@upstash/workflow";
 import type { z } from "zod";
+import { OvertimeError } from "../errors";
 import type { KeyBuilder } from "../runs/keys";
 import type { RunTask } from "../runs/tasks";
 import type { RunServices } from "./services";
@@ -94,8 +95,10 @@ export type AnyWorkflow = WorkflowDefinition<any, any>;
 /** Names end up in URLs, Redis keys and QStash schedule ids, so they stay boring. */
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export class WorkflowDefinitionError extends Error {
-  override name = "WorkflowDefinitionError";
+export class WorkflowDefinitionError extends OvertimeError {
+  constructor(message: string) {
+    super("workflow_definition_invalid", message);
+  }
 }
 
 /** Declares a workflow; checks the parts that would otherwise fail late (name, schedule ids). */

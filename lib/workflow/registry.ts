@@ -1,9 +1,12 @@
+import { OvertimeError } from "../errors";
 import type { AnyWorkflow } from "./define";
 
-export class DuplicateWorkflowError extends Error {
-  override name = "DuplicateWorkflowError";
+export class DuplicateWorkflowError extends OvertimeError {
   constructor(name: string) {
-    super(`Two workflows are named "${name}"; workflow names must be unique in the registry.`);
+    super(
+      "duplicate_workflow",
+      `Two workflows are named "${name}"; workflow names must be unique in the registry.`,
+    );
   }
 }
 
