@@ -12,7 +12,13 @@ export interface FieldIssue {
   message: string;
 }
 
+/**
+ * The base of every error Overtime throws. `code` is stable (match on it, or use `is`); the message says
+ * what to change.
+ */
 export class OvertimeError extends Error {
+  /** The code of this class's errors; the base class matches every Overtime error. */
+  static readonly code: string = "";
   readonly [BRAND] = true;
 
   constructor(
@@ -25,15 +31,22 @@ export class OvertimeError extends Error {
     this.name = new.target.name;
   }
 
-  /** True for any Overtime error, also one thrown by another copy of the package (by brand, not class). */
-  static is(error: unknown): error is OvertimeError {
-    return error instanceof Error && (error as { [BRAND]?: unknown })[BRAND] === true;
+  /**
+   * `OvertimeError.is(e)`: any Overtime error; `InvalidIdError.is(e)`: one with that class's code. By brand
+   * and code, not `instanceof`, so it also holds for an error from another copy of the package.
+   */
+  static is<T extends abstract new (...args: never[]) => OvertimeError>(
+    this: T & { readonly code: string },
+    error: unknown,
+  ): error is InstanceType<T> {
+    if (!(error instanceof Error) || (error as { [BRAND]?: unknown })[BRAND] !== true) return false;
+    return this.code === "" || (error as OvertimeError).code === this.code;
   }
 }
 
 /** An id or name from outside that may not be used (it could steer a URL); `field` names it. */
 export class InvalidIdError extends OvertimeError {
-  static readonly code = "invalid_id";
+  static override readonly code = "invalid_id";
 
   constructor(
     readonly field: string,
@@ -41,15 +54,11 @@ export class InvalidIdError extends OvertimeError {
   ) {
     super(InvalidIdError.code, message);
   }
-
-  static override is(error: unknown): error is InvalidIdError {
-    return OvertimeError.is(error) && error.code === InvalidIdError.code;
-  }
 }
 
 /** The same Idempotency-Key came with a different input; `runId` is the run the first request started. */
 export class IdempotencyConflictError extends OvertimeError {
-  static readonly code = "idempotency_conflict";
+  static override readonly code = "idempotency_conflict";
 
   constructor(
     readonly runId: string,
@@ -57,15 +66,11 @@ export class IdempotencyConflictError extends OvertimeError {
   ) {
     super(IdempotencyConflictError.code, message);
   }
-
-  static override is(error: unknown): error is IdempotencyConflictError {
-    return OvertimeError.is(error) && error.code === IdempotencyConflictError.code;
-  }
 }
 
 /** A dependency (Redis, QStash) could not be reached or refused the request; the caller may retry. */
 export class DependencyUnavailableError extends OvertimeError {
-  static readonly code = "unavailable";
+  static override readonly code = "unavailable";
 
   constructor(
     readonly dependency: "redis" | "qstash",
@@ -74,15 +79,11 @@ export class DependencyUnavailableError extends OvertimeError {
   ) {
     super(DependencyUnavailableError.code, message);
   }
-
-  static override is(error: unknown): error is DependencyUnavailableError {
-    return OvertimeError.is(error) && error.code === DependencyUnavailableError.code;
-  }
 }
 
 /** A request body larger than what Overtime (or the QStash plan behind it) accepts. */
 export class PayloadTooLargeError extends OvertimeError {
-  static readonly code = "payload_too_large";
+  static override readonly code = "payload_too_large";
 
   constructor(
     message: string,
@@ -90,16 +91,14 @@ export class PayloadTooLargeError extends OvertimeError {
   ) {
     super(PayloadTooLargeError.code, message);
   }
-
-  static override is(error: unknown): error is PayloadTooLargeError {
-    return OvertimeError.is(error) && error.code === PayloadTooLargeError.code;
-  }
 }
 
 /** Input (a body, a query, a workflow's input) that does not match its schema; `issues` name the fields. */
 export class ValidationError extends OvertimeError {
+  static override readonly code = "invalid_request";
+
   constructor(message: string, issues: FieldIssue[]) {
-    super("invalid_request", message, issues);
+    super(ValidationError.code, message, issues);
   }
 
   static fromZod(error: z.ZodError, what = "request body"): ValidationError {
@@ -111,29 +110,37 @@ export class ValidationError extends OvertimeError {
 
 /** What was asked for does not exist (a run, a workflow, an approval). */
 export class NotFoundError extends OvertimeError {
+  static override readonly code = "not_found";
+
   constructor(message: string) {
-    super("not_found", message);
+    super(NotFoundError.code, message);
   }
 }
 
 /** The request contradicts the current state (cancel a finished run, decide an approval twice). */
 export class ConflictError extends OvertimeError {
+  static override readonly code = "conflict";
+
   constructor(message: string) {
-    super("conflict", message);
+    super(ConflictError.code, message);
   }
 }
 
 /** The caller did not prove who it is (trigger secret or signature missing, wrong, stale or replayed). */
 export class UnauthorizedError extends OvertimeError {
+  static override readonly code = "unauthorized";
+
   constructor(message: string) {
-    super("unauthorized", message);
+    super(UnauthorizedError.code, message);
   }
 }
 
 /** The caller exceeded its request rate; it may retry after `retryAfterSeconds`. */
 export class RateLimitedError extends OvertimeError {
+  static override readonly code = "rate_limited";
+
   constructor(readonly retryAfterSeconds: number) {
-    super("rate_limited", `Too many requests; retry in ${retryAfterSeconds} s.`);
+    super(RateLimitedError.code, `Too many requests; retry in ${retryAfterSeconds} s.`);
   }
 }
 

@@ -60,8 +60,9 @@ export interface OvertimeConfig {
 
 /** Overtime cannot start with this configuration (the message names what to set); the API answers 503. */
 export class ConfigError extends OvertimeError {
+  static override readonly code = "misconfigured";
   constructor(message: string) {
-    super("misconfigured", message);
+    super(ConfigError.code, message);
   }
 }
 

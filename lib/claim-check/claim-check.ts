@@ -24,9 +24,10 @@ export interface ClaimCheckOptions {
 export const DEFAULT_CLAIM_THRESHOLD_BYTES = 32 * 1024;
 
 export class ClaimNotFoundError extends OvertimeError {
+  static override readonly code = "claim_not_found";
   constructor(key: string) {
     super(
-      "claim_not_found",
+      ClaimNotFoundError.code,
       `The large step result stored under "${key}" is gone (expired after the retention period, or deleted); ` +
         "the run cannot replay this step.",
     );

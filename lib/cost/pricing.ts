@@ -41,8 +41,9 @@ const priceOverrides = z.object({
 export type PriceOverrides = z.infer<typeof priceOverrides>;
 
 export class PriceTableError extends OvertimeError {
+  static override readonly code = "price_table_invalid";
   constructor(message: string) {
-    super("price_table_invalid", message);
+    super(PriceTableError.code, message);
   }
 }
 

@@ -393,8 +393,9 @@ interface Cursor {
 }
 
 export class InvalidCursorError extends OvertimeError {
+  static override readonly code = "invalid_cursor";
   constructor(message: string) {
-    super("invalid_cursor", message);
+    super(InvalidCursorError.code, message);
   }
 }
 

@@ -48,6 +48,7 @@ export interface PlanOptions {
 }
 
 export class ScheduleDeclarationError extends OvertimeError {
+  static override readonly code = "schedule_declaration_invalid";
   constructor(
     readonly workflow: string,
     readonly declaredId: string,
@@ -55,7 +56,7 @@ export class ScheduleDeclarationError extends OvertimeError {
     override readonly issues: FieldIssue[] = [],
   ) {
     super(
-      "schedule_declaration_invalid",
+      ScheduleDeclarationError.code,
       `Workflow "${workflow}", schedule "${declaredId}": ${problem}`,
       issues,
     );

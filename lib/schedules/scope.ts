@@ -19,8 +19,9 @@ const ENVIRONMENT = /^[a-z0-9]{1,32}$/;
 const OWNED_ID = new RegExp(`^${ID_PREFIX}-([a-z0-9]{1,32})-([0-9a-f]{8})-(.+)$`);
 
 export class ScheduleScopeError extends OvertimeError {
+  static override readonly code = "schedule_scope_invalid";
   constructor(message: string) {
-    super("schedule_scope_invalid", message);
+    super(ScheduleScopeError.code, message);
   }
 }
 

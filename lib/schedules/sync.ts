@@ -32,12 +32,13 @@ export interface SyncResult {
 }
 
 export class ScheduleSyncError extends OvertimeError {
+  static override readonly code = "schedule_sync_failed";
   constructor(
     readonly plan: SchedulePlan,
     readonly failures: SyncFailure[],
   ) {
     super(
-      "schedule_sync_failed",
+      ScheduleSyncError.code,
       `${failures.length} schedule change(s) failed:\n${failures
         .map((f) => `  - ${f.action} ${f.scheduleId}: ${f.message}`)
         .join("\n")}`,
@@ -46,10 +47,11 @@ export class ScheduleSyncError extends OvertimeError {
 }
 
 export class ScheduleListError extends OvertimeError {
+  static override readonly code = "schedule_list_failed";
   constructor(cause: unknown) {
     const detail = cause instanceof Error ? `${cause.message}${causeText(cause.cause)}` : String(cause);
     super(
-      "schedule_list_failed",
+      ScheduleListError.code,
       `Could not list QStash schedules (check QSTASH_URL and QSTASH_TOKEN): ${detail}`,
     );
     this.cause = cause;

@@ -96,8 +96,9 @@ export type AnyWorkflow = WorkflowDefinition<any, any>;
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export class WorkflowDefinitionError extends OvertimeError {
+  static override readonly code = "workflow_definition_invalid";
   constructor(message: string) {
-    super("workflow_definition_invalid", message);
+    super(WorkflowDefinitionError.code, message);
   }
 }
 

@@ -2,9 +2,10 @@ import { OvertimeError } from "../errors";
 import type { AnyWorkflow } from "./define";
 
 export class DuplicateWorkflowError extends OvertimeError {
+  static override readonly code = "duplicate_workflow";
   constructor(name: string) {
     super(
-      "duplicate_workflow",
+      DuplicateWorkflowError.code,
       `Two workflows are named "${name}"; workflow names must be unique in the registry.`,
     );
   }

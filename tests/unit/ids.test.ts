@@ -71,3 +71,15 @@ describe("ids derived from other text", () => {
     }
   });
 });
+
+describe("OvertimeError.is", () => {
+  it("matches any Overtime error on the base and only its own code on a subclass", async () => {
+    const { NotFoundError, ValidationError } = await import("@/lib/errors");
+    const notFound = new NotFoundError("x");
+    expect(OvertimeError.is(notFound)).toBe(true);
+    expect(NotFoundError.is(notFound)).toBe(true);
+    expect(ValidationError.is(notFound)).toBe(false);
+    expect(InvalidIdError.is(notFound)).toBe(false);
+    expect(OvertimeError.is(new Error("plain"))).toBe(false);
+  });
+});
