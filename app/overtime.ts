@@ -3,6 +3,7 @@ import { env, publicBaseUrl } from "@/lib/env";
 import { createRouter, type OvertimeRouter } from "@/lib/http/router";
 import { createOvertime, type Overtime } from "@/lib/overtime";
 import { redis } from "@/lib/redis";
+import { deliveryHeadersFor } from "@/lib/vercel";
 import { workflows } from "@/workflows";
 
 let instance: { overtime: Overtime; router: OvertimeRouter } | undefined;
@@ -23,6 +24,7 @@ export function app(): { overtime: Overtime; router: OvertimeRouter } {
       rateLimit: { requests: config.OVERTIME_TRIGGER_RATE_LIMIT },
     },
     ai: aiConfigFromEnv(config),
+    deliveryHeaders: deliveryHeadersFor(config.VERCEL_AUTOMATION_BYPASS_SECRET),
   });
   instance = { overtime, router: createRouter(overtime) };
   return instance;

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { Redis } from "@upstash/redis";
 import { z } from "zod";
+import { localStackFile, removeLocalStack, writeLocalStack } from "../lib/schedules/local-stack";
 import { RedisStreamStore } from "../lib/streams/redis-store";
 import { seedIfEmpty } from "../lib/streams/seed";
 import { syncLocalSchedules } from "./schedules";
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const stack = await startStack(config);
   await seedReferenceData(stack);
   const stopHandlers: Array<() => Promise<void>> = [() => stack.stop()];
+  announceStack(config, stack, stopHandlers);
   let next: ChildProcess | undefined;
   if (command === "dev") {
     next = startNext(config, stack.env);
@@ -122,6 +124,18 @@ async function seedReferenceData(stack: DevStack): Promise<void> {
   });
   const seeded = await seedIfEmpty(new RedisStreamStore(redis));
   if (seeded) logLine("stack", `seeded ${seeded.streams} data streams (${seeded.added} points) for Jeeves`);
+}
+
+/** Leaves the stack's QStash settings where `npm run schedules:sync` looks when no env is set. */
+function announceStack(config: CliEnv, stack: DevStack, stopHandlers: Array<() => Promise<void>>): void {
+  const file = localStackFile(path.resolve(config.OVERTIME_DATA_DIR));
+  writeLocalStack(file, {
+    QSTASH_URL: stack.env.QSTASH_URL,
+    QSTASH_TOKEN: stack.env.QSTASH_TOKEN,
+    appUrl: appUrlOf(config),
+    pid: process.pid,
+  });
+  stopHandlers.push(async () => removeLocalStack(file, process.pid));
 }
 
 /** A sync failure is reported, never fatal: the app works without its schedules. */

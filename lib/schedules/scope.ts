@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Env, publicBaseUrl } from "../env";
+import { deploymentBaseUrl } from "../vercel";
 
 /**
  * Which deployment a sync speaks for. Every schedule id Overtime creates carries the scope, so a sync
@@ -21,13 +21,32 @@ export class ScheduleScopeError extends Error {
   override name = "ScheduleScopeError";
 }
 
-/** The scope from the environment: OVERTIME_ENV, else VERCEL_ENV, else `development`; base URL as the app's. */
-export function scopeFromEnv(
-  config: Partial<Pick<Env, "OVERTIME_ENV" | "VERCEL_ENV" | "UPSTASH_WORKFLOW_URL" | "VERCEL_URL">>,
-): ScheduleScope {
+/** The environment values a scope is derived from (the app passes its parsed env). */
+export interface ScopeVariables {
+  OVERTIME_ENV?: string;
+  VERCEL_ENV?: string;
+  UPSTASH_WORKFLOW_URL?: string;
+  VERCEL_PROJECT_PRODUCTION_URL?: string;
+  VERCEL_BRANCH_URL?: string;
+  VERCEL_URL?: string;
+}
+
+/**
+ * The scope from the environment: OVERTIME_ENV, else VERCEL_ENV, else `development`; base URL as the
+ * app's (lib/vercel.ts: production's project URL, a preview's branch URL, …), so a sync and the app
+ * agree on the URL QStash calls.
+ */
+export function scopeFromEnv(config: ScopeVariables, localPort?: string | number): ScheduleScope {
   return checkedScope({
     environment: config.OVERTIME_ENV ?? config.VERCEL_ENV ?? "development",
-    baseUrl: publicBaseUrl(config),
+    baseUrl: deploymentBaseUrl({
+      explicitUrl: config.UPSTASH_WORKFLOW_URL,
+      vercelEnv: config.VERCEL_ENV,
+      productionHost: config.VERCEL_PROJECT_PRODUCTION_URL,
+      branchHost: config.VERCEL_BRANCH_URL,
+      deploymentHost: config.VERCEL_URL,
+      localPort,
+    }),
   });
 }
 
