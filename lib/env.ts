@@ -91,7 +91,7 @@ const VARIABLES = {
       "the environment name schedules are scoped by (e.g. staging); overrides VERCEL_ENV, default development",
   },
   OVERTIME_MAX_DURATION: {
-    schema: z.coerce.number().int().min(1).max(900).default(DEFAULT_MAX_DURATION_SECONDS),
+    schema: z.coerce.number().int().min(1).max(1_800).default(DEFAULT_MAX_DURATION_SECONDS),
     source:
       `seconds the API function may run, as the route's maxDuration says (default ${DEFAULT_MAX_DURATION_SECONDS}); ` +
       "an inline agent turn is stopped shortly before it, with a hint to use offload",
