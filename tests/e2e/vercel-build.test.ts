@@ -24,7 +24,7 @@ let build: { code: number | null; output: string };
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), "overtime-vercel-build-"));
-  cpSync(ROOT, work, { recursive: true, filter: (source) => !SKIPPED.has(path.basename(source)) });
+  cpSync(ROOT, work, { recursive: true, filter: (source) => copied(path.basename(source)) });
   linkNodeModules(path.join(ROOT, "node_modules"), path.join(work, "node_modules"));
   // node_modules is already there (hard links): the project's `npm ci` would only redo it over the network.
   const vercelJson = JSON.parse(readFileSync(path.join(work, "vercel.json"), "utf8"));
@@ -94,6 +94,11 @@ describe("vercel build (vercel@58.10.0, offline)", () => {
     expect(jeeves.labels).toEqual(["overtime", "env-production", "workflow-jeeves"]);
   });
 });
+
+/** The project as git has it: no local build output, data, or a developer's .env files. */
+function copied(name: string): boolean {
+  return !SKIPPED.has(name) && !(name.startsWith(".env") && name !== ".env.example");
+}
 
 function functionConfig(name: string): string {
   const file = path.join(work, ".vercel/output/functions", name, ".vc-config.json");
