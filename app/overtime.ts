@@ -1,4 +1,10 @@
-import { createOvertime, createRouter, type Overtime, type OvertimeRouter } from "overtime";
+import {
+  createOvertime,
+  createRouter,
+  deliveryHeadersFor,
+  type Overtime,
+  type OvertimeRouter,
+} from "overtime";
 import { env, publicBaseUrl } from "@/app/_lib/env";
 import { aiConfigFromEnv } from "@/app/_lib/models";
 import { redis } from "@/app/_lib/redis";
@@ -22,6 +28,7 @@ export function app(): { overtime: Overtime; router: OvertimeRouter } {
       rateLimit: { requests: config.OVERTIME_TRIGGER_RATE_LIMIT },
     },
     ai: aiConfigFromEnv(config),
+    deliveryHeaders: deliveryHeadersFor(config.VERCEL_AUTOMATION_BYPASS_SECRET),
   });
   instance = { overtime, router: createRouter(overtime) };
   return instance;

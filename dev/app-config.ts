@@ -22,7 +22,7 @@ export interface AppConfig {
   devSetup?: string;
 }
 
-export type DevSetup = (env: DevStackEnv) => Promise<void | string>;
+export type DevSetup = (env: DevStackEnv) => Promise<string | undefined>;
 
 export async function readAppConfig(argv: readonly string[], root = process.cwd()): Promise<AppConfig> {
   const manifest = await readFile(path.join(root, "package.json"), "utf8")

@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
+import { localStackFile, removeLocalStack, writeLocalStack } from "overtime";
 import { z } from "zod";
 import { type AppConfig, loadDevSetup, loadWorkflows, nextBin, readAppConfig } from "./app-config";
 import { syncLocalSchedules } from "./schedules";
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const stack = await startStack(config);
   await runDevSetup(app, stack);
   const stopHandlers: Array<() => Promise<void>> = [() => stack.stop()];
+  announceStack(config, stack, stopHandlers);
   let next: ChildProcess | undefined;
   if (command === "dev") {
     next = startNext(config, stack.env, app);
@@ -123,6 +125,18 @@ async function runDevSetup(app: AppConfig, stack: DevStack): Promise<void> {
   const setup = await loadDevSetup(app);
   const said = await setup?.(stack.env);
   if (said) logLine("stack", said);
+}
+
+/** Leaves the stack's QStash settings where `npm run schedules:sync` looks when no env is set. */
+function announceStack(config: CliEnv, stack: DevStack, stopHandlers: Array<() => Promise<void>>): void {
+  const file = localStackFile(path.resolve(config.OVERTIME_DATA_DIR));
+  writeLocalStack(file, {
+    QSTASH_URL: stack.env.QSTASH_URL,
+    QSTASH_TOKEN: stack.env.QSTASH_TOKEN,
+    appUrl: appUrlOf(config),
+    pid: process.pid,
+  });
+  stopHandlers.push(async () => removeLocalStack(file, process.pid));
 }
 
 /** A sync failure is reported, never fatal: the app works without its schedules. */

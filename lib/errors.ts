@@ -40,6 +40,7 @@ export class OvertimeError extends Error {
     error: unknown,
   ): error is InstanceType<T> {
     if (!(error instanceof Error) || (error as { [BRAND]?: unknown })[BRAND] !== true) return false;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `is` was called on; that is the point
     return this.code === "" || (error as OvertimeError).code === this.code;
   }
 }

@@ -31,7 +31,6 @@
  * Mount it with `overtime/next`; agents and budgets are in `overtime/ai`; the dashboard's server side in
  * `overtime/dashboard`; local stand-ins and a time-skipping test harness in the `overtime-dev` package.
  */
-export { type BaseUrlSettings, publicBaseUrl } from "./base-url";
 export * from "./errors";
 export {
   ConflictError,
@@ -90,9 +89,26 @@ export {
   scopeTag,
   syncSchedules,
 } from "./schedules";
+export {
+  type LocalStack,
+  localStackFile,
+  readLocalStack,
+  removeLocalStack,
+  writeLocalStack,
+} from "./schedules/local-stack";
 export type { ScheduleChange } from "./schedules/plan";
 export { storedJson, storedJsonOrText } from "./stored-json";
 export { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from "./trigger/auth";
+export {
+  DEFAULT_MAX_DURATION_SECONDS,
+  type DeploymentUrls,
+  type DeployScheduleDecision,
+  type DeploySchedulesSetting,
+  deliveryHeadersFor,
+  deploymentBaseUrl,
+  deployScheduleDecision,
+  PROTECTION_BYPASS_HEADER,
+} from "./vercel";
 export {
   type AnyWorkflow,
   defineWorkflow,

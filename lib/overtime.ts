@@ -56,6 +56,12 @@ export interface OvertimeConfig {
   ai?: AiConfig;
   /** Largest request body the API reads (default 1 MiB, QStash's smallest message limit); more is 413. */
   maxBodyBytes?: number;
+  /**
+   * Headers QStash forwards on every delivery to the app, e.g. Vercel's protection bypass
+   * (`deliveryHeadersFor` in lib/vercel.ts). Sent with each trigger and invoke (QStash re-applies a run's
+   * trigger headers to all its steps, callbacks and failure callback) and with each schedule.
+   */
+  deliveryHeaders?: Record<string, string>;
 }
 
 /** Overtime cannot start with this configuration (the message names what to set); the API answers 503. */
@@ -120,7 +126,17 @@ export function createOvertime(config: OvertimeConfig): Overtime {
   const { services, claimCheck, prices } = createRunServices({ store, tracker, client }, config.ai ?? {});
   const recovery = config.trigger?.recovery ?? {};
   const start = (options: StartOptions) =>
-    startRun({ registry, store, client, workflowUrl, recoverAfterMs: recovery.takeOverAfterMs }, options);
+    startRun(
+      {
+        registry,
+        store,
+        client,
+        workflowUrl,
+        recoverAfterMs: recovery.takeOverAfterMs,
+        deliveryHeaders: config.deliveryHeaders,
+      },
+      options,
+    );
   const reconcile = createReconciler({ store, client, staleAfterMs: recovery.staleAfterMs });
   const endpoint = withScheduleFirings(
     createWorkflowEndpoint({
@@ -131,6 +147,7 @@ export function createOvertime(config: OvertimeConfig): Overtime {
       baseUrl: config.baseUrl,
       services,
       claimCheck,
+      deliveryHeaders: config.deliveryHeaders,
     }),
     { registry, receiver, start },
   );

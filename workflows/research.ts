@@ -71,7 +71,7 @@ export function createResearchWorkflow(deps: ResearchDependencies) {
       "Fetches and summarizes each source as its own task under concurrency limits, then compares.",
     input,
     async handler(run) {
-      const { context, input: job, runId, log } = run;
+      const { context, input: job, log } = run;
       const board = taskBoard(run);
       const tasks = await context.run("queue-tasks", async () => {
         const queued = job.sources.map(

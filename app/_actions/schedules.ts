@@ -37,9 +37,9 @@ export async function applySyncAction(): Promise<void> {
   await changeSchedule(async () => {
     const loaded = loadOvertime();
     if (!loaded.ok) throw loaded.problem;
-    const { qstash, scope } = scheduleContext();
+    const { qstash, scope, deliveryHeaders } = scheduleContext();
     try {
-      await syncSchedules({ workflows: loaded.overtime.registry, qstash, scope });
+      await syncSchedules({ workflows: loaded.overtime.registry, qstash, scope, deliveryHeaders });
     } catch (error) {
       if (error instanceof ScheduleSyncError) throw new Error(error.message);
       throw error;

@@ -1,4 +1,4 @@
-import { type BaseUrlSettings, ConfigError, publicBaseUrl as toolkitBaseUrl } from "overtime";
+import { ConfigError, DEFAULT_MAX_DURATION_SECONDS, deploymentBaseUrl } from "overtime";
 import { DASHBOARD_TOKEN_MIN_LENGTH } from "overtime/dashboard";
 import { z } from "zod";
 
@@ -21,11 +21,24 @@ export const dashboardToken = z
 const VARIABLES = {
   UPSTASH_REDIS_REST_URL: {
     schema: url,
-    source: "Upstash console → Redis → your database → REST API (the Vercel integration sets it too)",
+    source:
+      "Upstash console → Redis → your database → REST API; the Upstash integration on the Vercel Marketplace " +
+      "sets it or KV_REST_API_URL, which is read when this is unset",
   },
   UPSTASH_REDIS_REST_TOKEN: {
     schema: secret,
-    source: "Upstash console → Redis → your database → REST API → token",
+    source:
+      "Upstash console → Redis → your database → REST API → token (or KV_REST_API_TOKEN from the Vercel integration)",
+  },
+  KV_REST_API_URL: {
+    schema: url.optional(),
+    source:
+      "set by the Upstash integration on the Vercel Marketplace; used when UPSTASH_REDIS_REST_URL is unset",
+  },
+  KV_REST_API_TOKEN: {
+    schema: secret.optional(),
+    source:
+      "set by the Upstash integration on the Vercel Marketplace; used when UPSTASH_REDIS_REST_TOKEN is unset",
   },
   QSTASH_URL: {
     schema: url.default("https://qstash.upstash.io"),
@@ -48,12 +61,26 @@ const VARIABLES = {
   UPSTASH_WORKFLOW_URL: {
     schema: url.optional(),
     source:
-      "the public base URL QStash calls back, e.g. https://your-app.vercel.app; " +
-      "on Vercel it defaults to the deployment URL",
+      "the public base URL QStash calls back, e.g. https://your-app.vercel.app; on Vercel it defaults to " +
+      "VERCEL_PROJECT_PRODUCTION_URL in production and VERCEL_BRANCH_URL on previews",
   },
   VERCEL_URL: {
     schema: z.string().optional(),
     source: "set by Vercel on every deployment (host name without scheme); never set it yourself",
+  },
+  VERCEL_PROJECT_PRODUCTION_URL: {
+    schema: z.string().optional(),
+    source: "set by Vercel (the project's production domain, no scheme); never set it yourself",
+  },
+  VERCEL_BRANCH_URL: {
+    schema: z.string().optional(),
+    source: "set by Vercel on git deployments (the branch's URL, no scheme); never set it yourself",
+  },
+  VERCEL_AUTOMATION_BYPASS_SECRET: {
+    schema: secret.optional(),
+    source:
+      "set by Vercel once you create a secret in Project → Settings → Deployment Protection → Protection Bypass " +
+      "for Automation; forwarded to QStash as x-vercel-protection-bypass",
   },
   VERCEL_ENV: {
     schema: z.string().optional(),
@@ -66,6 +93,17 @@ const VARIABLES = {
       .optional(),
     source:
       "the environment name schedules are scoped by (e.g. staging); overrides VERCEL_ENV, default development",
+  },
+  OVERTIME_MAX_DURATION: {
+    schema: z.coerce.number().int().min(1).max(1_800).default(DEFAULT_MAX_DURATION_SECONDS),
+    source:
+      `seconds the API function may run, as the route's maxDuration says (default ${DEFAULT_MAX_DURATION_SECONDS}); ` +
+      "an inline agent turn is stopped shortly before it, with a hint to use offload",
+  },
+  OVERTIME_DEPLOY_SCHEDULES: {
+    schema: z.enum(["auto", "on", "off"], { error: 'must be "auto", "on" or "off"' }).default("auto"),
+    source:
+      "whether a Vercel build syncs the schedules: auto (default) on production builds, on for previews too, off never",
   },
   OVERTIME_TRIGGER_SECRET: {
     schema: z.string().trim().min(16, "must be at least 16 characters").optional(),
@@ -126,12 +164,24 @@ const schema = z.object(
   },
 );
 
-/** Parses `source` (process.env by default); throws an EnvError naming every bad variable. */
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const blankAsMissing = Object.fromEntries(
+/** Names the Vercel Marketplace integration may use instead: read when the first is unset. */
+const ALIASES: Partial<Record<keyof Variables, keyof Variables>> = {
+  UPSTASH_REDIS_REST_URL: "KV_REST_API_URL",
+  UPSTASH_REDIS_REST_TOKEN: "KV_REST_API_TOKEN",
+};
+
+/** Blank values count as missing; an unset variable takes its alias's value. */
+function normalized(source: Record<string, string | undefined>): Record<string, string | undefined> {
+  const values = Object.fromEntries(
     Object.entries(source).map(([name, value]) => [name, value === "" ? undefined : value]),
   );
-  const result = schema.safeParse(blankAsMissing);
+  for (const [name, alias] of Object.entries(ALIASES)) values[name] ??= values[alias as string];
+  return values;
+}
+
+/** Parses `source` (process.env by default); throws an EnvError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = schema.safeParse(normalized(source));
   if (result.success) return result.data as Env;
   throw new EnvError(result.error.issues.map(describeProblem));
 }
@@ -148,18 +198,39 @@ export function parseEnvSubset<K extends keyof Variables>(
   names: readonly K[],
   source: Record<string, string | undefined> = process.env,
 ): Pick<Env, K> {
-  const picked = Object.fromEntries(
-    names.map((name) => [name, source[name] === "" ? undefined : source[name]]),
-  );
+  const values = normalized(source);
+  const picked = Object.fromEntries(names.map((name) => [name, values[name]]));
   const subset = z.object(Object.fromEntries(names.map((name) => [name, VARIABLES[name].schema])));
   const result = subset.safeParse(picked);
   if (result.success) return result.data as Pick<Env, K>;
   throw new EnvError(result.error.issues.map(describeProblem));
 }
 
-/** The public base URL QStash calls back (the toolkit's rules, with this process's PORT). */
-export function publicBaseUrl(config: BaseUrlSettings): string {
-  return toolkitBaseUrl(config, process.env.PORT);
+/** The variables the public base URL is chosen from (rules: `deploymentBaseUrl` in lib/vercel.ts). */
+export type BaseUrlVariables = Partial<
+  Pick<
+    Env,
+    | "UPSTASH_WORKFLOW_URL"
+    | "VERCEL_ENV"
+    | "VERCEL_PROJECT_PRODUCTION_URL"
+    | "VERCEL_BRANCH_URL"
+    | "VERCEL_URL"
+  >
+>;
+
+/**
+ * The public base URL QStash calls back: UPSTASH_WORKFLOW_URL, else production's project URL or a
+ * preview's branch URL, else the deployment URL, else the local Next.js server.
+ */
+export function publicBaseUrl(config: BaseUrlVariables, port: string | undefined = process.env.PORT): string {
+  return deploymentBaseUrl({
+    explicitUrl: config.UPSTASH_WORKFLOW_URL,
+    vercelEnv: config.VERCEL_ENV,
+    productionHost: config.VERCEL_PROJECT_PRODUCTION_URL,
+    branchHost: config.VERCEL_BRANCH_URL,
+    deploymentHost: config.VERCEL_URL,
+    localPort: port,
+  });
 }
 
 let cached: Env | undefined;

@@ -19,5 +19,6 @@ export function aiConfigFromEnv(config: Env): AiConfig {
     budgets: parseBudgets(config.OVERTIME_BUDGETS),
     prices: parsePrices(config.OVERTIME_PRICES),
     claimCheck: { thresholdBytes: config.OVERTIME_CLAIM_CHECK_BYTES },
+    functionMaxDurationSeconds: config.OVERTIME_MAX_DURATION,
   };
 }

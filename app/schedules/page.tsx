@@ -17,8 +17,8 @@ async function loadPlan(): Promise<Loaded> {
   const loaded = loadOvertime();
   if (!loaded.ok) throw loaded.problem;
   try {
-    const { qstash, scope } = scheduleContext();
-    const desired = desiredSchedules(loaded.overtime.registry.list(), scope);
+    const { qstash, scope, deliveryHeaders } = scheduleContext();
+    const desired = desiredSchedules(loaded.overtime.registry.list(), scope, { deliveryHeaders });
     return { plan: planSchedules(desired, await qstash.schedules.list(), scope) };
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) };

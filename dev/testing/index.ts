@@ -39,6 +39,10 @@ export interface TestStackOptions {
   clientRetries?: false;
   /** Every log line of the stand-ins (the QStash stand-in logs each API call as `api <METHOD> <path> → <status>`). */
   onLog?: DevStackOptions["onLog"];
+  /** Headers QStash forwards on every delivery to the app (`deliveryHeaders` of createOvertime). */
+  deliveryHeaders?: Record<string, string>;
+  /** Sees every request the app receives (QStash's deliveries included) before it is handled. */
+  onAppRequest?: (request: Request) => void;
   /** Starts the stand-ins; default `startDevStack` (all in this process). Benchmarks pass one that forks them. */
   startDev?: (options: DevStackOptions) => Promise<DevStack>;
 }
@@ -100,7 +104,7 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
     qstashMaxMessageBytes: options.qstashMaxMessageBytes,
     onLog: options.onLog,
   });
-  const app = new AppServer();
+  const app = new AppServer(options.onAppRequest);
   try {
     const url = await app.listen();
     const boot = () => {
@@ -121,6 +125,7 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
           recovery: options.triggerRecovery,
         },
         ai: options.ai,
+        deliveryHeaders: options.deliveryHeaders,
       });
       const router = createRouter(overtime);
       app.mount(router);
@@ -255,6 +260,8 @@ class AppServer {
   private router: OvertimeRouter | undefined;
   private url = "";
 
+  constructor(private readonly onRequest?: (request: Request) => void) {}
+
   async listen(): Promise<string> {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -298,6 +305,7 @@ class AppServer {
       const abort = new AbortController();
       res.on("close", () => abort.abort());
       const request = toRequest(req, target, await readBody(req), abort.signal);
+      this.onRequest?.(request);
       const response = this.router
         ? await this.router.handle(request)
         : Response.json({ error: { code: "not_found", message: "No app mounted." } }, { status: 404 });

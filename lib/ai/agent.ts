@@ -13,6 +13,7 @@ import {
   sleepSeconds,
   withBudgetInStep,
 } from "./budget";
+import { withinFunctionLimit } from "./duration";
 import { AgentConfigError, ModelCallError } from "./errors";
 import { AGENT_NAME, type StepNames, stepNames } from "./names";
 import { offloadTurn } from "./offload";
@@ -155,13 +156,31 @@ class Agent {
   ): Promise<TurnOutcome | BudgetDenied> {
     const stepName = this.names.turn(turn, call);
     if (this.options.mode === "offload") return this.offload(stepName, spec);
+    const inline = () =>
+      withinFunctionLimit(
+        this.functionLimit(),
+        `Agent "${this.options.name}", step "${stepName}"`,
+        (signal) => this.callModel(turn, spec, signal),
+      );
     return this.ctx.context.run(stepName, () =>
       budget
-        ? withBudgetInStep(budget, { estimate: this.estimate(spec), debt: this.debt }, () =>
-            this.callModel(turn, spec),
-          )
-        : this.callModel(turn, spec),
+        ? withBudgetInStep(budget, { estimate: this.estimate(spec), debt: this.debt }, inline)
+        : inline(),
     );
+  }
+
+  /** The function's duration limit inline calls run under, when the app configured one. */
+  private functionLimit() {
+    const { services, runId } = this.ctx;
+    const maxDurationSeconds = services.functionMaxDurationSeconds;
+    if (!maxDurationSeconds) return undefined;
+    return {
+      maxDurationSeconds,
+      warn: (message: string) => {
+        console.warn(`[overtime] ${message}`);
+        services.tracker.log(runId, message);
+      },
+    };
   }
 
   /** The call as a `context.call` step: QStash waits for the model while no function runs. */
@@ -170,8 +189,8 @@ class Agent {
   }
 
   /** The model call itself, inside the current step (streamed to the run's channel if asked). */
-  private async callModel(turn: number, spec: TurnSpec): Promise<TurnOutcome> {
-    if (!this.options.stream) return callModel(spec);
+  private async callModel(turn: number, spec: TurnSpec, signal?: AbortSignal): Promise<TurnOutcome> {
+    if (!this.options.stream) return callModel(spec, undefined, signal);
     const sink = createDeltaSink({
       store: this.ctx.services.store,
       runId: this.ctx.runId,
@@ -181,7 +200,7 @@ class Agent {
       onCommands: (commands) => this.ctx.services.tracker.countCommands(this.ctx.runId, commands),
     });
     try {
-      return await callModel(spec, (text) => sink.push(text));
+      return await callModel(spec, (text) => sink.push(text), signal);
     } finally {
       await sink.close();
     }

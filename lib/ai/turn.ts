@@ -26,9 +26,10 @@ export interface TurnSpec {
 const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 /** The generateText/streamText options of a turn: one model call, no SDK retries (the workflow retries). */
-function callSettings(spec: TurnSpec) {
+function callSettings(spec: TurnSpec, abortSignal?: AbortSignal) {
   return {
     model: spec.model,
+    abortSignal,
     system: spec.system,
     messages: spec.messages,
     tools: Object.keys(spec.tools).length > 0 ? spec.tools : undefined,
@@ -40,10 +41,14 @@ function callSettings(spec: TurnSpec) {
 }
 
 /** Calls the model once, inside the current step. A 429 or 5xx becomes a `rateLimited` outcome. */
-export async function callModel(spec: TurnSpec, onDelta?: (text: string) => void): Promise<TurnOutcome> {
+export async function callModel(
+  spec: TurnSpec,
+  onDelta?: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<TurnOutcome> {
   try {
-    if (!onDelta) return await toTurnResult(await generateText(callSettings(spec)), spec);
-    return await streamTurn(spec, onDelta);
+    if (!onDelta) return await toTurnResult(await generateText(callSettings(spec, signal)), spec);
+    return await streamTurn(spec, onDelta, signal);
   } catch (error) {
     const limited = retryableFailure(error);
     if (limited) return limited;
@@ -51,8 +56,12 @@ export async function callModel(spec: TurnSpec, onDelta?: (text: string) => void
   }
 }
 
-async function streamTurn(spec: TurnSpec, onDelta: (text: string) => void): Promise<TurnResult> {
-  const result = streamText({ ...callSettings(spec), onError: () => {} });
+async function streamTurn(
+  spec: TurnSpec,
+  onDelta: (text: string) => void,
+  signal?: AbortSignal,
+): Promise<TurnResult> {
+  const result = streamText({ ...callSettings(spec, signal), onError: () => {} });
   for await (const part of result.fullStream) {
     if (part.type === "text-delta") onDelta(part.text);
     if (part.type === "error") throw part.error;

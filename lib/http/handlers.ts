@@ -108,9 +108,12 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         await requireRun(runId);
         const lastEventId =
           request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("after");
+        const limitSeconds = overtime.config.ai?.functionMaxDurationSeconds;
         const stream = overtime.runs.events(runId, {
           lastEventId: lastEventId ?? undefined,
           signal: request.signal,
+          // A few seconds before the function limit (lib/vercel.ts), so the stream ends cleanly.
+          ...(limitSeconds && { closeAfterMs: Math.max(1, limitSeconds - 5) * 1_000 }),
         });
         return new Response(stream, {
           headers: {

@@ -10,6 +10,11 @@ export interface StreamOptions {
   lastEventId?: string;
   signal?: AbortSignal;
   keepAliveMs?: number;
+  /**
+   * Ends the stream after this long, before the platform's function limit cuts it: the client reconnects
+   * at once (SSE `retry`) with `Last-Event-ID` and misses nothing.
+   */
+  closeAfterMs?: number;
 }
 
 interface Delivered {
@@ -36,6 +41,7 @@ export function runEventStream(
       let closed = false;
       let unsubscribe: () => void = () => {};
       const keepAlive = setInterval(() => send(": keep-alive\n\n"), options.keepAliveMs ?? 15_000);
+      const deadline = options.closeAfterMs ? setTimeout(() => close(), options.closeAfterMs) : undefined;
       const send = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
@@ -43,6 +49,7 @@ export function runEventStream(
         if (closed) return;
         closed = true;
         clearInterval(keepAlive);
+        clearTimeout(deadline);
         unsubscribe();
         controller.close();
       };

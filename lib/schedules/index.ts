@@ -3,10 +3,19 @@ export {
   type DesiredSchedule,
   desiredSchedules,
   planSchedules,
+  SCHEDULE_LABEL,
   ScheduleDeclarationError,
   type SchedulePlan,
+  scheduleLabels,
 } from "./plan";
-export { type ScheduleScope, ScheduleScopeError, scheduleIdFor, scopeFromEnv, scopeTag } from "./scope";
+export {
+  type ScheduleScope,
+  ScheduleScopeError,
+  type ScopeVariables,
+  scheduleIdFor,
+  scopeFromEnv,
+  scopeTag,
+} from "./scope";
 export {
   ScheduleListError,
   ScheduleSyncError,

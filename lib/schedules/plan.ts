@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CreateScheduleRequest, Schedule } from "@upstash/qstash";
 import { type FieldIssue, OvertimeError, ValidationError } from "../errors";
 import { workflowEndpointUrl } from "../overtime";
@@ -16,7 +17,10 @@ export interface DesiredSchedule {
     body: string;
     headers: Record<string, string>;
     retries: number;
+    label: string[];
   };
+  /** Lower-case names of headers whose values are secrets (delivery headers): compared and shown hashed. */
+  secretHeaders: string[];
 }
 
 export interface ScheduleChange {
@@ -66,6 +70,20 @@ export class ScheduleDeclarationError extends OvertimeError {
 export interface DesiredOptions {
   /** Path of the catch-all workflow route (default "/api/workflows"), as given to `createOvertime`. */
   workflowsPath?: string;
+  /**
+   * Headers every firing forwards to the app, as `deliveryHeaders` in `createOvertime` (e.g. Vercel's
+   * protection bypass). Their values are secrets: plans compare and print them only as hashes.
+   */
+  deliveryHeaders?: Record<string, string>;
+}
+
+/** Every Overtime schedule is labelled `overtime`, `env-<environment>` and `workflow-<name>` (QStash console filters). */
+export const SCHEDULE_LABEL = "overtime";
+
+export function scheduleLabels(scope: ScheduleScope, workflow: string): string[] {
+  // QStash labels allow letters, digits, "-", "_" and ".".
+  const safe = (value: string) => value.replace(/[^A-Za-z0-9_.-]/g, "_");
+  return [SCHEDULE_LABEL, `env-${safe(scope.environment)}`, `workflow-${safe(workflow)}`];
 }
 
 /** QStash allows letters, digits, `-`, `_` and `.` in schedule ids. */
@@ -109,6 +127,7 @@ function desiredSchedule(
     throw fail(`the id must be 1-64 letters, digits, "-", "_" or "." (QStash schedule ids allow no others).`);
   }
   const scheduleId = scheduleIdFor(scope, definition.name, spec.id);
+  const delivery = options.deliveryHeaders ?? {};
   return {
     scheduleId,
     workflow: definition.name,
@@ -118,9 +137,11 @@ function desiredSchedule(
       destination: workflowEndpointUrl(scope.baseUrl, definition.name, options.workflowsPath),
       cron: cronWithTimezone(spec, fail),
       body: validatedBody(definition, spec, fail),
-      headers: { "Content-Type": "application/json", [SOURCE_HEADER]: "schedule" },
+      headers: { ...delivery, "Content-Type": "application/json", [SOURCE_HEADER]: "schedule" },
       retries: FIRING_RETRIES,
+      label: scheduleLabels(scope, definition.name),
     },
+    secretHeaders: Object.keys(delivery).map((name) => name.toLowerCase()),
   };
 }
 
@@ -214,7 +235,12 @@ export function scheduleChanges(desired: DesiredSchedule, current: Schedule): Sc
     ["destination", want.destination, current.destination],
     ["cron", want.cron, normalizeCron(current.cron)],
     ["body", canonicalBody(want.body), canonicalBody(currentBody(current))],
-    ["headers", forwardedHeaders(want.headers), forwardedHeaders(current.header ?? {})],
+    [
+      "headers",
+      forwardedHeaders(want.headers, desired.secretHeaders),
+      forwardedHeaders(current.header ?? {}, desired.secretHeaders),
+    ],
+    ["labels", [...want.label].sort(), currentLabels(current)],
     ["method", "POST", (current.method || "POST").toUpperCase()],
     ["retries", want.retries, current.retries],
     ["retryDelay", undefined, blankToUndefined(current.retryDelayExpression)],
@@ -253,14 +279,29 @@ function canonicalBody(body: string): unknown {
  * (`Upstash-Forward-X` or `X`). Upstash's own settings are compared field by field instead, and the
  * content type is the SDK's default (JSON) either way.
  */
-function forwardedHeaders(headers: Record<string, string | string[]>): Record<string, string> {
+function forwardedHeaders(
+  headers: Record<string, string | string[]>,
+  secretHeaders: readonly string[],
+): Record<string, string> {
   const forwarded: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const key = name.toLowerCase().replace(/^upstash-forward-/, "");
     if (key.startsWith("upstash-") || key === "content-type") continue;
-    forwarded[key] = Array.isArray(value) ? value.join(",") : value;
+    const text = Array.isArray(value) ? value.join(",") : value;
+    forwarded[key] = secretHeaders.includes(key) ? fingerprint(text) : text;
   }
   return forwarded;
+}
+
+/** A secret as plans show it: enough to tell two values apart, nothing to recover it from. */
+function fingerprint(secret: string): string {
+  return `sha256:${createHash("sha256").update(secret).digest("hex").slice(0, 12)}`;
+}
+
+/** QStash reports several labels as `labels`, older schedules only `label`. */
+function currentLabels(schedule: Schedule): string[] {
+  const labels = schedule.labels ?? (schedule.label ? [schedule.label] : []);
+  return [...labels].sort();
 }
 
 function blankToUndefined<T>(value: T | "" | null | undefined): T | undefined {

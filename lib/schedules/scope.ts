@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { type BaseUrlSettings, publicBaseUrl } from "../base-url";
 import { OvertimeError } from "../errors";
+import { deploymentBaseUrl } from "../vercel";
 
 /**
  * Which deployment a sync speaks for. Every schedule id Overtime creates carries the scope, so a sync
@@ -25,14 +25,32 @@ export class ScheduleScopeError extends OvertimeError {
   }
 }
 
-/** The scope from the environment: OVERTIME_ENV, else VERCEL_ENV, else `development`; base URL as the app's. */
-export function scopeFromEnv(
-  config: BaseUrlSettings & { OVERTIME_ENV?: string; VERCEL_ENV?: string },
-  port?: string,
-): ScheduleScope {
+/** The environment values a scope is derived from (the app passes its parsed env). */
+export interface ScopeVariables {
+  OVERTIME_ENV?: string;
+  VERCEL_ENV?: string;
+  UPSTASH_WORKFLOW_URL?: string;
+  VERCEL_PROJECT_PRODUCTION_URL?: string;
+  VERCEL_BRANCH_URL?: string;
+  VERCEL_URL?: string;
+}
+
+/**
+ * The scope from the environment: OVERTIME_ENV, else VERCEL_ENV, else `development`; base URL as the
+ * app's (lib/vercel.ts: production's project URL, a preview's branch URL, …), so a sync and the app
+ * agree on the URL QStash calls.
+ */
+export function scopeFromEnv(config: ScopeVariables, localPort?: string | number): ScheduleScope {
   return checkedScope({
     environment: config.OVERTIME_ENV ?? config.VERCEL_ENV ?? "development",
-    baseUrl: publicBaseUrl(config, port),
+    baseUrl: deploymentBaseUrl({
+      explicitUrl: config.UPSTASH_WORKFLOW_URL,
+      vercelEnv: config.VERCEL_ENV,
+      productionHost: config.VERCEL_PROJECT_PRODUCTION_URL,
+      branchHost: config.VERCEL_BRANCH_URL,
+      deploymentHost: config.VERCEL_URL,
+      localPort,
+    }),
   });
 }
 

@@ -18,6 +18,8 @@ export interface StartDeps {
    * and publishes its run (the first request crashed). Default 5 s.
    */
   recoverAfterMs?: number;
+  /** Forwarded on the trigger; QStash re-applies them to every delivery of the run (e.g. protection bypass). */
+  deliveryHeaders?: Record<string, string>;
 }
 
 export const DEFAULT_RECOVER_AFTER_MS = 5_000;
@@ -99,6 +101,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       body: parsed.data,
       workflowRunId: runId.slice("wfr_".length),
       headers: {
+        ...deps.deliveryHeaders,
         [SOURCE_HEADER]: options.source,
         [RETRIES_HEADER]: String(definition.retries ?? DEFAULT_STEP_RETRIES),
         ...(options.retryOf && { [RETRY_OF_HEADER]: options.retryOf }),

@@ -32,6 +32,8 @@ export interface ServeConfig {
   services: RunServices;
   /** Stores large step results in Redis; omitted = results go into the history as they are. */
   claimCheck?: ClaimCheck;
+  /** Forwarded on every invoke, so the child run's deliveries carry them too (see OvertimeConfig). */
+  deliveryHeaders?: Record<string, string>;
 }
 
 /**
@@ -91,7 +93,13 @@ function routeFunction(definition: AnyWorkflow, config: ServeConfig, workflows: 
       throw new WorkflowNonRetryableError(message);
     }
     const observed = dryRun ? context : observeSteps(context, tracker, config.claimCheck);
-    const parent = { context: observed, runId, workflows, childIds: new Map<string, number>() };
+    const parent = {
+      context: observed,
+      runId,
+      workflows,
+      childIds: new Map<string, number>(),
+      deliveryHeaders: config.deliveryHeaders ?? {},
+    };
     try {
       const output = await definition.handler({
         context: observed,
@@ -135,6 +143,7 @@ async function invokeChild<TInput, TOutput>(
     workflows: Invokables;
     /** Default child ids handed out in this execution of the handler (replays hand out the same). */
     childIds: Map<string, number>;
+    deliveryHeaders: Record<string, string>;
   },
   { stepName, workflow, input, options }: ChildRequest<TInput, TOutput>,
 ): Promise<InvokeResult<TOutput>> {
@@ -154,6 +163,7 @@ async function invokeChild<TInput, TOutput>(
     workflow: child,
     body: parsed.data as unknown,
     headers: {
+      ...parent.deliveryHeaders,
       [SOURCE_HEADER]: "parent",
       [PARENT_RUN_HEADER]: parent.runId,
       [RETRIES_HEADER]: String(retries ?? DEFAULT_STEP_RETRIES),

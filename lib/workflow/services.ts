@@ -14,6 +14,8 @@ export interface RunServices {
   tracker: RunTracker;
   budgets: Budgets;
   approvals: Approvals;
+  /** The serving function's duration limit in seconds: inline model calls stop shortly before it. */
+  functionMaxDurationSeconds?: number;
 }
 
 export interface AiConfig {
@@ -23,6 +25,11 @@ export interface AiConfig {
   prices?: PriceTable;
   /** Step results above this many bytes go to Redis (default 32 KiB); `false` turns the claim check off. */
   claimCheck?: { thresholdBytes?: number } | false;
+  /**
+   * Seconds the function serving workflow steps may run (the route's `maxDuration`, OVERTIME_MAX_DURATION):
+   * an inline agent turn is stopped shortly before, with an error suggesting `mode: "offload"`.
+   */
+  functionMaxDurationSeconds?: number;
 }
 
 /** Builds the services handed to workflows, and the claim check the serve layer applies to step results. */
@@ -45,7 +52,15 @@ export function createRunServices(
           onCommands: (runId, commands) => tracker.countCommands(runId, commands),
         });
   return {
-    services: { store, tracker, budgets, approvals },
+    services: {
+      store,
+      tracker,
+      budgets,
+      approvals,
+      ...(config.functionMaxDurationSeconds && {
+        functionMaxDurationSeconds: config.functionMaxDurationSeconds,
+      }),
+    },
     claimCheck,
     prices: config.prices ?? priceTable(),
   };

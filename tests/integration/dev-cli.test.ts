@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +13,7 @@ describe("dev:stack", () => {
   let child: ChildProcess;
   let settings: Record<string, string>;
   let stderr = "";
+  let stdout = "";
   const dataDir = mkdtempSync(path.join(tmpdir(), "overtime-cli-"));
 
   beforeAll(async () => {
@@ -24,6 +25,7 @@ describe("dev:stack", () => {
         DEV_QSTASH_PORT: String(qstash),
         DEV_MODEL_PORT: String(model),
         OVERTIME_DATA_DIR: dataDir,
+        PORT: "3000",
         REDIS_URL: "",
         // A paid plan's limits, reproduced locally.
         DEV_QSTASH_MAX_MESSAGE_BYTES: String(2 * 1024 * 1024),
@@ -34,6 +36,9 @@ describe("dev:stack", () => {
     });
     child.stderr?.on("data", (chunk) => {
       stderr += String(chunk);
+    });
+    child.stdout?.on("data", (chunk) => {
+      stdout += String(chunk);
     });
     settings = await readSettings(child, 9);
   });
@@ -57,6 +62,24 @@ describe("dev:stack", () => {
         "UPSTASH_REDIS_REST_URL",
       ].sort(),
     );
+  });
+
+  it("writes nothing but KEY=value lines to stdout (`npm run --silent dev:stack > .env.local`)", () => {
+    const scripts = JSON.parse(readFileSync("package.json", "utf8")).scripts as Record<string, string>;
+    expect(scripts["dev:stack"]).toBe("node --import tsx dev/cli.ts stack"); // what this test runs
+    const lines = stdout.split("\n").filter((line) => line !== "");
+    expect(lines).toHaveLength(9);
+    for (const line of lines) expect(line).toMatch(/^[A-Z][A-Z0-9_]*=\S+$/);
+  });
+
+  it("announces the local QStash for `npm run schedules:sync` in its data directory", () => {
+    const announced = JSON.parse(readFileSync(path.join(dataDir, "dev.json"), "utf8"));
+    expect(announced).toMatchObject({
+      QSTASH_URL: at("QSTASH_URL"),
+      QSTASH_TOKEN: at("QSTASH_TOKEN"),
+      appUrl: "http://127.0.0.1:3000",
+      pid: child.pid,
+    });
   });
 
   it("serves each stand-in at the printed address", async () => {
@@ -101,6 +124,7 @@ describe("dev:stack", () => {
     expect(await exited).toBe(0);
     expect(await canConnect(redisPort)).toBe(false);
     expect(stderr).toContain("stopped");
+    expect(existsSync(path.join(dataDir, "dev.json"))).toBe(false);
   });
 
   function at(key: string): string {

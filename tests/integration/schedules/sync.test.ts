@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { Client, type Schedule } from "@upstash/qstash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +9,7 @@ import { z } from "zod";
 import { syncLocalSchedules } from "@/dev/schedules";
 import { createTestStack, type RunRecord, type TestStack } from "@/dev/testing";
 import { type ScheduleScope, type SyncOptions, scheduleIdFor, syncSchedules } from "@/lib/schedules";
+import { localStackFile, writeLocalStack } from "@/lib/schedules/local-stack";
 import { defineWorkflow, type ScheduleSpec } from "@/lib/workflow/define";
 import { workflows as appWorkflows } from "@/workflows";
 
@@ -61,6 +65,25 @@ beforeAll(async () => {
   const now = await clockNow();
   await t.advanceTime(nextUtc(now, PINNED_START_UTC_MS) - now);
 });
+
+/** The CLI as a build or a user runs it, in a clean environment; never throws. */
+function cliRun(args: string[], env: Record<string, string>) {
+  return promisify(execFile)(process.execPath, ["--import", "tsx", "app/_lib/schedules-cli.ts", ...args], {
+    env: {
+      NODE_ENV: "test",
+      PATH: process.env.PATH ?? "",
+      OVERTIME_DATA_DIR: path.join(tmpdir(), "none"),
+      ...env,
+    },
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
+}
 
 const PINNED_START_UTC_MS = (12 * 3600 + 30) * 1000;
 const DAY_MS = 86_400_000;
@@ -211,7 +234,7 @@ describe.sequential("npm run schedules:sync through the real QStash SDK", () => 
 
   it("runs as a CLI: --dry-run shows the diff, then a real run applies it (exit code 0)", async () => {
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", "lib/schedules/cli.ts", ...args], {
+      promisify(execFile)(process.execPath, ["--import", "tsx", "app/_lib/schedules-cli.ts", ...args], {
         env: {
           NODE_ENV: "test",
           PATH: process.env.PATH ?? "",
@@ -264,15 +287,129 @@ describe.sequential("npm run schedules:sync through the real QStash SDK", () => 
     expect((await allSchedules()).has(jeevesId)).toBe(false);
   });
 
+  it("--deploy (the Vercel build step): production syncs at the production URL, labelled, pruning old URLs", async () => {
+    const before = await allSchedules();
+    const productionUrl = "https://overtime-prod.example.com";
+    const helloAt = (baseUrl: string) =>
+      scheduleIdFor({ environment: "production", baseUrl }, "hello", "daily");
+    // What a deploy before stable URLs left behind: production's schedules at a per-deployment URL.
+    const oldDeployment = "https://overtime-abc123-team.vercel.app";
+    await qstash.schedules.create({
+      scheduleId: helloAt(oldDeployment),
+      destination: `${oldDeployment}/x`,
+      cron: "0 9 * * *",
+    });
+    const build = {
+      VERCEL: "1",
+      VERCEL_ENV: "production",
+      VERCEL_PROJECT_PRODUCTION_URL: "overtime-prod.example.com",
+      VERCEL_URL: "overtime-def456-team.vercel.app",
+      VERCEL_AUTOMATION_BYPASS_SECRET: "bypass-0123456789",
+      QSTASH_URL: t.dev.env.QSTASH_URL,
+      QSTASH_TOKEN: t.dev.env.QSTASH_TOKEN,
+    };
+    const first = await cliRun(["--deploy"], build);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain(`Overtime schedules: syncing "production" at ${productionUrl}.`);
+    const after = await allSchedules();
+    expect(after.has(helloAt(oldDeployment))).toBe(false);
+    const hello = after.get(helloAt(productionUrl));
+    expect(hello?.destination).toBe(`${productionUrl}/api/workflows/hello`);
+    expect(hello?.labels).toEqual(["overtime", "env-production", "workflow-hello"]);
+    expect(hello?.header).toMatchObject({ "X-Vercel-Protection-Bypass": ["bypass-0123456789"] });
+    expect(first.stdout).not.toContain("bypass-0123456789");
+    // Every deploy runs it again: idempotent.
+    const second = await cliRun(["--deploy"], build);
+    expect(second.stdout).toContain("In sync: nothing to change.");
+    // A production build without QStash credentials builds, and says why it did not sync.
+    const noToken = await cliRun(["--deploy"], { ...build, QSTASH_TOKEN: "" });
+    expect(noToken).toMatchObject({ code: 0 });
+    expect(noToken.stdout).toContain(
+      "not synced on this build (no QSTASH_TOKEN in the production environment)",
+    );
+    await cliRun(["--deploy"], { ...build, OVERTIME_DEPLOY_SCHEDULES: "off" });
+    for (const id of (await allSchedules()).keys()) if (!before.has(id)) await qstash.schedules.delete(id);
+  });
+
+  it("--deploy: a preview gets no cron unless OVERTIME_DEPLOY_SCHEDULES=on, then at its branch URL", async () => {
+    const before = await allSchedules();
+    const preview = {
+      VERCEL_ENV: "preview",
+      VERCEL_BRANCH_URL: "overtime-git-feature-team.vercel.app",
+      VERCEL_URL: "overtime-xyz789-team.vercel.app",
+      QSTASH_URL: t.dev.env.QSTASH_URL,
+      QSTASH_TOKEN: t.dev.env.QSTASH_TOKEN,
+    };
+    const skipped = await cliRun(["--deploy"], preview);
+    expect(skipped).toMatchObject({ code: 0 });
+    expect(skipped.stdout).toContain("previews get no schedules unless OVERTIME_DEPLOY_SCHEDULES=on");
+    expect(await allSchedules()).toEqual(before);
+
+    const optedIn = await cliRun(["--deploy"], { ...preview, OVERTIME_DEPLOY_SCHEDULES: "on" });
+    expect(optedIn.code).toBe(0);
+    const branchUrl = "https://overtime-git-feature-team.vercel.app";
+    const jeeves = (await allSchedules()).get(
+      scheduleIdFor({ environment: "preview", baseUrl: branchUrl }, "jeeves", "every-5-minutes"),
+    );
+    expect(jeeves?.destination).toBe(`${branchUrl}/api/workflows/jeeves`);
+    expect(jeeves?.labels).toEqual(["overtime", "env-preview", "workflow-jeeves"]);
+    // A preview without its branch URL refuses rather than scoping schedules to one deployment.
+    const { VERCEL_BRANCH_URL: _, ...noBranch } = preview;
+    const refused = await cliRun(["--deploy"], { ...noBranch, OVERTIME_DEPLOY_SCHEDULES: "on" });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("VERCEL_BRANCH_URL is not set");
+    for (const id of (await allSchedules()).keys()) if (!before.has(id)) await qstash.schedules.delete(id);
+  });
+
+  it("without QStash env, finds the local stack a running `npm run dev` announced", async () => {
+    const before = await allSchedules();
+    const dataDir = mkdtempSync(path.join(tmpdir(), "overtime-local-stack-"));
+    try {
+      const appUrl = "http://127.0.0.1:3998";
+      const file = localStackFile(dataDir);
+      const announce = (pid: number) =>
+        writeLocalStack(file, {
+          QSTASH_URL: t.dev.env.QSTASH_URL,
+          QSTASH_TOKEN: t.dev.env.QSTASH_TOKEN,
+          appUrl,
+          pid,
+        });
+      announce(process.pid); // this process stands in for the dev CLI: alive
+      const synced = await cliRun([], { OVERTIME_DATA_DIR: dataDir });
+      expect(synced.code).toBe(0);
+      expect(synced.stdout).toContain(
+        `Using the local stack of \`npm run dev\` (${t.dev.env.QSTASH_URL}, app ${appUrl}).`,
+      );
+      const jeevesId = scheduleIdFor(
+        { environment: "development", baseUrl: appUrl },
+        "jeeves",
+        "every-5-minutes",
+      );
+      expect((await allSchedules()).get(jeevesId)?.labels).toEqual([
+        "overtime",
+        "env-development",
+        "workflow-jeeves",
+      ]);
+      // A file left by a dev CLI that is gone is not used.
+      announce(2 ** 22 + 12_345);
+      const stale = await cliRun([], { OVERTIME_DATA_DIR: dataDir });
+      expect(stale.code).toBe(1);
+      expect(stale.stderr).toContain("start `npm run dev`");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    for (const id of (await allSchedules()).keys()) if (!before.has(id)) await qstash.schedules.delete(id);
+  });
+
   it("exits non-zero with a clear message on bad arguments or environment", async () => {
     const run = (args: string[], env: Record<string, string>) =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", "lib/schedules/cli.ts", ...args], {
+      promisify(execFile)(process.execPath, ["--import", "tsx", "app/_lib/schedules-cli.ts", ...args], {
         env: { NODE_ENV: "test", PATH: process.env.PATH ?? "", ...env },
       }).then(
         () => ({ code: 0, stderr: "" }),
         (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
       );
-    const missingToken = await run([], {});
+    const missingToken = await run([], { OVERTIME_DATA_DIR: path.join(tmpdir(), "overtime-no-stack") });
     expect(missingToken.code).toBe(1);
     expect(missingToken.stderr).toContain("QSTASH_TOKEN is missing");
     const prodToLocal = await run([], { QSTASH_TOKEN: "x", VERCEL_ENV: "production" });

@@ -46,6 +46,7 @@ function asQStash(desired: DesiredSchedule, overrides: Partial<Schedule> = {}): 
     header: { "Content-Type": ["application/json"], "Overtime-Source": ["schedule"] },
     body: request.body,
     retries: request.retries,
+    labels: [...request.label],
     isPaused: false,
     ...overrides,
   };
@@ -192,15 +193,46 @@ describe("planSchedules", () => {
       header: { "Overtime-Source": ["api"], "X-Extra": ["1"] },
       retries: 0,
       callback: "https://cb.example.com",
+      labels: ["overtime"],
     });
     const fields = scheduleChanges(want, drifted).map((c) => c.field);
-    expect(fields).toEqual(["destination", "cron", "body", "headers", "retries", "callback"]);
+    expect(fields).toEqual(["destination", "cron", "body", "headers", "labels", "retries", "callback"]);
     const plan = planSchedules([want], [drifted], local);
     expect(plan.update[0]?.changes.find((c) => c.field === "cron")).toEqual({
       field: "cron",
       from: "CRON_TZ=UTC 0 * * * *",
       to: "0 * * * *",
     });
+  });
+
+  it("labels every schedule overtime, env-<environment>, workflow-<name>; an unlabelled copy is drift", () => {
+    const want = hourlyDesired as DesiredSchedule;
+    expect(want.request.label).toEqual(["overtime", "env-development", "workflow-report"]);
+    const unlabelled = asQStash(want, { labels: undefined });
+    expect(scheduleChanges(want, unlabelled)).toEqual([
+      { field: "labels", from: [], to: ["env-development", "overtime", "workflow-report"] },
+    ]);
+    // QStash's legacy single `label` is read too; label order does not matter.
+    const reordered = asQStash(want, { labels: [...want.request.label].reverse() });
+    expect(scheduleChanges(want, reordered)).toEqual([]);
+  });
+
+  it("forwards delivery headers on firings, comparing and showing secrets only as hashes", () => {
+    const secret = { "x-vercel-protection-bypass": "s3cret-value-0123456789" };
+    const [want] = desiredSchedules([report([hourly])], local, { deliveryHeaders: secret });
+    if (!want) throw new Error("no schedule");
+    expect(want.request.headers).toMatchObject(secret);
+    const header = { "Content-Type": ["application/json"], "Overtime-Source": ["schedule"] };
+    const same = asQStash(want, {
+      header: { ...header, "X-Vercel-Protection-Bypass": [secret["x-vercel-protection-bypass"]] },
+    });
+    expect(scheduleChanges(want, same)).toEqual([]);
+    const rotated = asQStash(want, { header: { ...header, "X-Vercel-Protection-Bypass": ["old-secret"] } });
+    const [change] = scheduleChanges(want, rotated);
+    expect(change?.field).toBe("headers");
+    expect(JSON.stringify(change)).not.toContain("s3cret");
+    expect(JSON.stringify(change)).not.toContain("old-secret");
+    expect(JSON.stringify(change)).toMatch(/sha256:[0-9a-f]{12}/);
   });
 
   it("leaves a paused schedule paused (not drift)", () => {
