@@ -1,19 +1,13 @@
-import {
-  createOvertime,
-  createRouter,
-  deliveryHeadersFor,
-  type Overtime,
-  type OvertimeRouter,
-} from "overtime";
+import { createOvertime, deliveryHeadersFor, type Overtime } from "overtime";
 import { env, publicBaseUrl } from "@/app/_lib/env";
 import { aiConfigFromEnv } from "@/app/_lib/models";
 import { redis } from "@/app/_lib/redis";
 import { workflows } from "@/workflows";
 
-let instance: { overtime: Overtime; router: OvertimeRouter } | undefined;
+let instance: { overtime: Overtime } | undefined;
 
 /** The app's Overtime, built once per server instance from the parsed environment. */
-export function app(): { overtime: Overtime; router: OvertimeRouter } {
+export function app(): { overtime: Overtime } {
   if (instance) return instance;
   const config = env();
   const overtime = createOvertime({
@@ -30,6 +24,6 @@ export function app(): { overtime: Overtime; router: OvertimeRouter } {
     ai: aiConfigFromEnv(config),
     deliveryHeaders: deliveryHeadersFor(config.VERCEL_AUTOMATION_BYPASS_SECRET),
   });
-  instance = { overtime, router: createRouter(overtime) };
+  instance = { overtime };
   return instance;
 }

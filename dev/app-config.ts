@@ -32,7 +32,9 @@ export async function readAppConfig(argv: readonly string[], root = process.cwd(
     .catch(() => ({}) as { workflows?: string; devSetup?: string });
   const flag = (name: string) => {
     const index = argv.indexOf(`--${name}`);
-    return index >= 0 ? argv[index + 1] : argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
+    return index >= 0
+      ? argv[index + 1]
+      : argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   };
   return {
     root,

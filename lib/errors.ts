@@ -39,9 +39,13 @@ export class OvertimeError extends Error {
     this: T & { readonly code: string },
     error: unknown,
   ): error is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic lint/complexity/noUselessThisAlias: `this` is the class `is` was called on
+    const called: T & { readonly code: string } = this;
     if (!(error instanceof Error) || (error as { [BRAND]?: unknown })[BRAND] !== true) return false;
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `is` was called on; that is the point
-    return this.code === "" || (error as OvertimeError).code === this.code;
+    if (called === (OvertimeError as unknown)) return true;
+    // A subclass without a code of its own falls back to instanceof (it would otherwise match its parent's).
+    if (!Object.hasOwn(called, "code")) return error instanceof called;
+    return (error as OvertimeError).code === called.code;
   }
 }
 

@@ -40,6 +40,13 @@ export function assertOpaqueId(field: string, value: unknown): string {
   return value;
 }
 
+/** An id made from parts, kept within the URL-safe length: a longer one keeps its start plus a hash of all of it. */
+export function boundedId(id: string, maxLength = 256): string {
+  if (id.length <= maxLength) return id;
+  const hash = createHash("sha256").update(id).digest("base64url").slice(0, 16).replace(/-/g, "_");
+  return `${id.slice(0, maxLength - 17)}~${hash}`;
+}
+
 export function isUrlSafeId(value: string): boolean {
   return URL_SAFE_ID.test(value);
 }
@@ -50,7 +57,8 @@ export function isUrlSafeId(value: string): boolean {
  * texts never map to the same id.
  */
 export function toUrlSafePart(text: string, maxLength = 120): string {
-  if (text.length <= maxLength && /^[A-Za-z0-9_.:@~=+-]+$/.test(text)) return text;
+  // `~` marks a derived part, so text that has one is derived too: "a/b" and "a-b~<hash>" never meet.
+  if (text.length <= maxLength && /^[A-Za-z0-9_.:@=+-]+$/.test(text)) return text;
   const hash = createHash("sha256").update(text).digest("base64url").slice(0, 16).replace(/-/g, "_");
   const readable = text.replace(/[^A-Za-z0-9_.:@~=+-]/g, "-").slice(0, Math.max(0, maxLength - 17));
   return `${readable}~${hash}`;

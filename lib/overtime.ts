@@ -149,7 +149,7 @@ export function createOvertime(config: OvertimeConfig): Overtime {
       claimCheck,
       deliveryHeaders: config.deliveryHeaders,
     }),
-    { registry, receiver, start },
+    { registry, start },
   );
   const serveWorkflows = verifyDeliveries(endpoint, { receiver, baseUrl: config.baseUrl });
   const limitCaller = createCallerLimiter(
@@ -192,7 +192,10 @@ function createRuns(
     get,
     async list(options = {}) {
       const page = await store.listRuns(options);
-      return { ...page, runs: await Promise.all(page.runs.map(reconcile)) };
+      // One at a time: a page of stale runs must not burst QStash's log API.
+      const runs: RunRecord[] = [];
+      for (const run of page.runs) runs.push(await reconcile(run));
+      return { ...page, runs };
     },
     steps: (runId) => store.getSteps(runId),
     async cancel(runId) {

@@ -1,5 +1,5 @@
 import type { Client as WorkflowClient } from "@upstash/workflow";
-import { assertUrlSafeId, toUrlSafePart } from "../ids";
+import { assertUrlSafeId, boundedId, toUrlSafePart } from "../ids";
 import type { Op, RunStore } from "../runs/store";
 import { storedJson } from "../stored-json";
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "./errors";
@@ -36,7 +36,7 @@ export interface ApprovalEvent extends Decision {
  * URL-safe (QStash puts event ids in URL paths); an id that already is safe stays as it is.
  */
 export function approvalEventId(runId: string, toolCallId: string): string {
-  return `overtime-approval:${runId}:${toUrlSafePart(toolCallId)}`;
+  return boundedId(`overtime-approval:${runId}:${toUrlSafePart(toolCallId)}`);
 }
 
 /** Sets a pending approval's decision atomically; returns the stored record, or an error code. */

@@ -56,7 +56,12 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      // The caller went away or sent a broken body: nothing of a dependency failed.
+      throw new ValidationError("The request body could not be read.", [
+        { path: "", message: "unreadable body" },
+      ]);
+    });
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

@@ -1,3 +1,4 @@
+import { dependencyFailure, isTransient } from "../dependency-errors";
 import {
   DependencyUnavailableError,
   type FieldIssue,
@@ -35,9 +36,14 @@ export class HttpError extends Error {
 }
 
 /** 405 with the allowed methods and what to do instead (Next.js would answer an empty body). */
-export function methodNotAllowed(allowed: readonly string[], hint: string): Response {
+export function methodNotAllowed(allowed: readonly string[], hint?: string): Response {
   return Response.json(
-    { error: { code: "method_not_allowed", message: `Use ${allowed.join(" or ")}. ${hint}` } },
+    {
+      error: {
+        code: "method_not_allowed",
+        message: [`Use ${allowed.join(" or ")}.`, hint].filter(Boolean).join(" "),
+      },
+    },
     { status: 405, headers: { allow: allowed.join(", ") } },
   );
 }
@@ -54,19 +60,18 @@ const STATUS_BY_CODE: Record<string, number> = {
   rate_limited: 429,
   unavailable: 503,
   misconfigured: 503,
+  invalid_cursor: 400,
 };
 
 /** Domain errors (and dependency failures) as HTTP errors; anything else is left for the 500 path. */
 function fromDomain(error: unknown): HttpError | undefined {
-  const qstash = fromQStash(error);
-  if (qstash) return qstash;
-  const domain = OvertimeError.is(error) ? error : unreachable(error);
-  if (!domain) return undefined;
+  if (!OvertimeError.is(error)) return fromDependency(error);
+  const domain = error;
   const status = STATUS_BY_CODE[domain.code];
   if (status === undefined) return undefined;
   const headers: Record<string, string> = {};
   if (domain.code === "unauthorized") headers["www-authenticate"] = 'Bearer realm="overtime"';
-  if (domain instanceof RateLimitedError || DependencyUnavailableError.is(domain)) {
+  if (RateLimitedError.is(domain) || DependencyUnavailableError.is(domain)) {
     headers["retry-after"] = String((domain as { retryAfterSeconds: number }).retryAfterSeconds);
   }
   const issues = InvalidIdError.is(domain)
@@ -79,61 +84,33 @@ function fromDomain(error: unknown): HttpError | undefined {
   return new HttpError(status, code, domain.message, issues, headers, details);
 }
 
-/** QStash's own refusals (the SDKs throw `QstashError` with the HTTP status QStash answered). */
-function fromQStash(error: unknown): HttpError | undefined {
-  if (!(error instanceof Error) || error.name !== "QstashError") return undefined;
-  const status = (error as { status?: number }).status;
-  if (status === 413)
+/** QStash's refusals and unreachable dependencies, by what they mean for the caller. */
+function fromDependency(error: unknown): HttpError | undefined {
+  const failure = dependencyFailure(error);
+  if (!failure) return undefined;
+  if (failure.kind === "refused" && failure.status === 413) {
     return new HttpError(
       413,
       "payload_too_large",
       "QStash refused the message: it is too large for the plan.",
     );
-  if (status === 429 || (status !== undefined && status >= 500)) {
-    return new HttpError(503, "unavailable", "QStash is busy or unavailable; try again shortly.", undefined, {
-      "retry-after": "5",
-    });
+  }
+  if (isTransient(failure)) {
+    return new HttpError(
+      503,
+      "unavailable",
+      "A storage or queue service is busy or unreachable; try again shortly.",
+      undefined,
+      {
+        "retry-after": "5",
+      },
+    );
   }
   return new HttpError(
     502,
     "upstream_refused",
-    `QStash refused the request (status ${status ?? "unknown"}).`,
+    `QStash refused the request (status ${(failure as { status: number }).status}).`,
   );
-}
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENOTFOUND",
-  "EPIPE",
-]);
-
-/**
- * A request to Redis or QStash that never got an answer (fetch failed: refused, reset, timed out). Those
- * clients are the only outgoing HTTP a route makes, so such an error means a dependency is down.
- */
-function unreachable(error: unknown): DependencyUnavailableError | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, name, message, cause } = current as {
-      code?: string;
-      name?: string;
-      message?: string;
-      cause?: unknown;
-    };
-    const networkFailure =
-      (code && (NETWORK_CODES.has(code) || code.startsWith("UND_ERR_"))) ||
-      (name === "TypeError" && message === "fetch failed");
-    if (networkFailure) {
-      return new DependencyUnavailableError(
-        "redis",
-        "A storage or queue service is not reachable; try again shortly.",
-      );
-    }
-    current = cause;
-  }
-  return undefined;
 }
 
 /** Turns any thrown value into a JSON response; unknown errors become a 500 without internals. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assertUrlSafeId } from "../ids";
+import { assertOpaqueId, assertUrlSafeId } from "../ids";
 import type { Overtime } from "../overtime";
 import { RUN_STATUSES } from "../runs/keys";
 import { InvalidCursorError, type RunRecord, type StepRecord } from "../runs/store";
@@ -33,10 +33,12 @@ const listQuery = z.object({
 
 const retryBody = z.object({ mode: z.enum(["auto", "resume", "restart"]).default("auto") });
 
-export function createRouteHandlers(overtime: Overtime): RouteHandlers {
+export function createRouteHandlers(overtime: Overtime, options: { basePath?: string } = {}): RouteHandlers {
   const { store } = overtime;
-  const runUrls = (request: Request, runId: string) => {
-    const base = `${new URL(request.url).origin}/api/runs/${encodeURIComponent(runId)}`;
+  // The public URL (what callers reach), not the request's own origin (a proxy's, behind one).
+  const apiBase = `${new URL(overtime.config.baseUrl).origin}${options.basePath ?? "/api"}`;
+  const runUrls = (runId: string) => {
+    const base = `${apiBase}/runs/${encodeURIComponent(runId)}`;
     return { statusUrl: base, eventsUrl: `${base}/events` };
   };
   const requireRun = async (runId: string) => {
@@ -58,9 +60,9 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
           input: parseJsonBody(request, body),
           source: "webhook",
           caller,
-          idempotencyKey: request.headers.get("idempotency-key") ?? undefined,
+          idempotencyKey: idempotencyKeyOf(request),
         });
-        const urls = runUrls(request, runId);
+        const urls = runUrls(runId);
         return Response.json(
           { runId, ...urls, ...(deduplicated && { deduplicated }) },
           { status: 202, headers: { location: urls.statusUrl } },
@@ -100,7 +102,7 @@ export function createRouteHandlers(overtime: Overtime): RouteHandlers {
         const body = retryBody.safeParse(parseJsonBody(request, raw));
         if (!body.success) throw ValidationError.fromZod(body.error);
         const retried = await overtime.runs.retry(runId, body.data.mode);
-        return Response.json({ ...retried, ...runUrls(request, retried.runId) }, { status: 202 });
+        return Response.json({ ...retried, ...runUrls(retried.runId) }, { status: 202 });
       }),
 
     runEvents: (request, runId) =>
@@ -147,4 +149,16 @@ export async function runView(overtime: Overtime, run: RunRecord, steps: StepRec
     readRunTasks(overtime.store.redis, run.id, overtime.config.keyPrefix),
   ]);
   return { ...details, ...(tasks.length > 0 && { tasks }) };
+}
+
+/** The Idempotency-Key header, if sent: any text of 1–255 characters without control characters. */
+function idempotencyKeyOf(request: Request): string | undefined {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) return undefined;
+  if (key.length > 255) {
+    throw new ValidationError("Idempotency-Key is longer than 255 characters.", [
+      { path: "idempotency-key", message: "at most 255 characters" },
+    ]);
+  }
+  return assertOpaqueId("idempotency-key", key);
 }

@@ -1,7 +1,7 @@
 import { assertOpaqueId, assertUrlSafeId } from "../ids";
-import type { Overtime } from "../overtime";
+import { ConfigError, DEFAULT_WORKFLOWS_PATH, type Overtime } from "../overtime";
 import { createDashboardHandlers } from "./dashboard";
-import { errorResponse, methodNotAllowed, NotFoundError, respond, ValidationError } from "./errors";
+import { errorResponse, methodNotAllowed, NotFoundError, ValidationError } from "./errors";
 import { createRouteHandlers, type RouteHandlers } from "./handlers";
 
 /** How a path parameter is checked before any handler sees it (rules in lib/ids.ts). */
@@ -37,7 +37,14 @@ export interface OvertimeRouter {
  */
 export function createRouter(overtime: Overtime, options: { basePath?: string } = {}): OvertimeRouter {
   const basePath = (options.basePath ?? "/api").replace(/\/+$/, "");
-  const handlers: RouteHandlers = createRouteHandlers(overtime);
+  const workflowsPath = overtime.config.workflowsPath ?? DEFAULT_WORKFLOWS_PATH;
+  if (workflowsPath !== `${basePath}/workflows`) {
+    throw new ConfigError(
+      `The router serves workflows at ${basePath}/workflows but Overtime tells QStash ${workflowsPath}: ` +
+        `set workflowsPath to "${basePath}/workflows" (or mount the router at its parent).`,
+    );
+  }
+  const handlers: RouteHandlers = createRouteHandlers(overtime, { basePath });
   const dashboard = createDashboardHandlers(overtime);
   const routes: Route[] = [
     { method: "POST", path: "workflows/*", handle: (request) => overtime.serveWorkflows(request) },
@@ -91,10 +98,9 @@ export function createRouter(overtime: Overtime, options: { basePath?: string } 
         const found = matching.find(({ route }) => route.method === request.method);
         if (!found) {
           const allowed = [...new Set(matching.map(({ route }) => route.method))];
-          return methodNotAllowed(allowed, "");
+          return methodNotAllowed(allowed);
         }
-        const params = decodeParams(found.params);
-        return await respond(() => found.route.handle(request, params));
+        return await found.route.handle(request, decodeParams(found.params));
       } catch (error) {
         return errorResponse(error);
       }

@@ -1,6 +1,7 @@
 import type { Client as WorkflowClient } from "@upstash/workflow";
 import { releaseKey } from "../trigger/idempotency";
-import { type RunStatus, TERMINAL_STATUSES } from "./keys";
+import { errorText } from "./error-text";
+import type { RunStatus } from "./keys";
 import type { RunError, RunRecord, RunStore } from "./store";
 
 /** A record not updated for this long is checked against QStash when it is read. */
@@ -9,6 +10,11 @@ export const DEFAULT_STALE_AFTER_MS = 60_000;
 export const NEVER_PUBLISHED =
   "The run was never handed to QStash: the app stopped between recording it and publishing it. " +
   "Trigger it again (the same Idempotency-Key starts it anew).";
+
+const SUSPECT: readonly RunStatus[] = ["queued", "running"];
+
+/** QStash's clock and the app's may differ a little. */
+const CLOCK_SKEW_MS = 60_000;
 
 export interface ReconcileDeps {
   store: RunStore;
@@ -28,7 +34,8 @@ const ENDED: Partial<Record<LoggedState, RunStatus>> = {
  * QStash is the truth about whether a run lives; Overtime's record is written beside it and can miss a
  * write when the process dies at the wrong moment (after QStash ended the run, before the record's
  * pipeline went out; or between recording a run and publishing it). A record that is not finished and
- * has not changed for `staleAfterMs` is compared with QStash's log of the run when it is read:
+ * has not changed for `staleAfterMs` (only `queued` or `running`: sleeps and waits are quiet by design)
+ * is compared with QStash's log of the run when it is read, at most once per `staleAfterMs`:
  * - QStash ended the run → the record gets that end (status, output, finish time);
  * - QStash never heard of it and it is still `queued` → failed as `never_published`, and its
  *   unpublished idempotency key is released so the caller's retry starts it anew;
@@ -37,13 +44,16 @@ const ENDED: Partial<Record<LoggedState, RunStatus>> = {
 export function createReconciler(deps: ReconcileDeps): (run: RunRecord) => Promise<RunRecord> {
   const staleAfterMs = deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const checked = new Map<string, number>();
-  return async (run) => {
+  const reconcile = async (run: RunRecord): Promise<RunRecord> => {
     const now = deps.now?.() ?? Date.now();
-    if (TERMINAL_STATUSES.includes(run.status) || now - run.updatedAt < staleAfterMs) return run;
+    // Sleeping and waiting runs stay quiet for long by design; a lost write leaves `queued` or `running`.
+    if (!SUSPECT.includes(run.status) || now - run.updatedAt < staleAfterMs) return run;
     if (now - (checked.get(run.id) ?? 0) < staleAfterMs) return run;
     const { runs } = await deps.client.logs({ filter: { workflowRunId: run.id } });
+    // A reused run id has older runs in the log: only one created with (or after) this record counts.
     const logged = runs
       .filter((candidate) => candidate.workflowRunId === run.id)
+      .filter((candidate) => candidate.workflowRunCreatedAt >= run.createdAt - CLOCK_SKEW_MS)
       .sort((a, b) => b.workflowRunCreatedAt - a.workflowRunCreatedAt)[0];
     if (!logged) return run.status === "queued" ? neverPublished(deps, run, now) : remember(run);
     const ended = ENDED[logged.workflowState as LoggedState];
@@ -51,9 +61,7 @@ export function createReconciler(deps: ReconcileDeps): (run: RunRecord) => Promi
     const finishedAt = now;
     const output = ended === "succeeded" ? parsed(logged.workflowRunResponse) : undefined;
     const error: RunError | undefined =
-      ended === "failed"
-        ? (run.error ?? { message: "QStash reports the run failed.", code: "failed_in_qstash" })
-        : undefined;
+      ended === "failed" ? (run.error ?? failureOf(logged.failureFunction)) : undefined;
     await deps.store.apply([
       deps.store.updateRun(run.id, run.workflow, {
         status: ended,
@@ -73,6 +81,13 @@ export function createReconciler(deps: ReconcileDeps): (run: RunRecord) => Promi
       ...(error && { error }),
     };
   };
+
+  // Reading must work while QStash does not: a record that cannot be checked now is shown as it is.
+  return (run) =>
+    reconcile(run).catch((error: unknown) => {
+      console.error(`[overtime] could not reconcile run ${run.id} with QStash:`, errorText(error));
+      return run;
+    });
 
   function remember(run: RunRecord): RunRecord {
     if (checked.size > 10_000) checked.clear();
@@ -101,4 +116,10 @@ function parsed(text: string | undefined): unknown {
   } catch {
     return text;
   }
+}
+
+/** The failure QStash logged for the run: the failed step's answer, as the failure callback carries it. */
+function failureOf(failure: { failResponse?: unknown } | undefined): RunError {
+  const message = failure?.failResponse === undefined ? "" : errorText(failure.failResponse);
+  return { message: message || "QStash reports the run failed.", code: "failed_in_qstash" };
 }

@@ -77,7 +77,13 @@ export function inputHash(input: unknown): string {
   return createHash("sha256").update(canonicalJson(input)).digest("base64url");
 }
 
-function canonicalJson(value: unknown): string {
+function canonicalJson(raw: unknown): string {
+  // JSON's own rules first: Dates and other values with toJSON hash as they would be sent.
+  const value =
+    raw && typeof raw === "object" && typeof (raw as { toJSON?: unknown }).toJSON === "function"
+      ? (raw as { toJSON(): unknown }).toJSON()
+      : raw;
+  if (typeof value === "bigint") return JSON.stringify(value.toString());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Client as WorkflowClient } from "@upstash/workflow";
+import { dependencyFailure, isTransient } from "../dependency-errors";
 import { DependencyUnavailableError, NotFoundError, ValidationError } from "../errors";
 import { assertUrlSafeId } from "../ids";
+import { errorText } from "../runs/error-text";
 import type { RunStore, TriggerSource } from "../runs/store";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
 import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
@@ -62,7 +64,8 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
   const key = options.idempotencyKey
     ? deps.store.keys.idempotency(definition.name, options.caller ?? "anonymous", options.idempotencyKey)
     : undefined;
-  const hash = key ? inputHash(parsed.data) : "";
+  // The input as sent (JSON), not as parsed: a schema's transforms must not make two inputs look alike.
+  const hash = key ? inputHash(options.input) : "";
   let deduplicated = false;
   if (key) {
     const claim = await claimKey(deps.store.redis, key, { runId, inputHash: hash, claimedAt: Date.now() });
@@ -74,7 +77,7 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       const inFlight = Date.now() - earlier.claimedAt < (deps.recoverAfterMs ?? DEFAULT_RECOVER_AFTER_MS);
       if (earlier.published || inFlight) return { runId, deduplicated };
       const record = await deps.store.getRun(runId);
-      if (record && record.status !== "queued") {
+      if ((record && record.status !== "queued") || (await qstashKnows(deps.client, runId))) {
         await markPublished(deps.store.redis, key, earlier);
         return { runId, deduplicated };
       }
@@ -112,25 +115,35 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
       ...(definition.flowControl && { flowControl: definition.flowControl }),
     });
   } catch (error) {
-    // The caller is told the run did not start, so neither the key nor the record may say it did.
-    if (key) await releaseKey(deps.store.redis, key);
+    const failure = dependencyFailure(error);
+    if (!failure) throw error;
+    if (isTransient(failure)) {
+      // QStash may have accepted it after all: leave the key unpublished and the record queued. A retry
+      // with the same key publishes the same run id again; without one, the record is reconciled.
+      throw new DependencyUnavailableError(
+        "qstash",
+        "QStash is busy or unreachable; the run may not have started. Retry (with the same Idempotency-Key).",
+      );
+    }
+    // QStash refused it (too large, invalid): the run never started, so neither the key nor the record may say it did.
+    if (key) await releaseKey(deps.store.redis, key, runId);
     await deps.store.apply([
       deps.store.updateRun(runId, definition.name, {
         status: "failed",
         set: {
-          error: { message: `Could not publish the run to QStash: ${errorMessage(error)}` },
+          error: { message: `QStash refused the run: ${errorText(error)}`, code: "publish_refused" },
           finishedAt: Date.now(),
         },
       }),
     ]);
-    // QStash's own answers (too large, rate limited, …) keep their meaning; anything else means unreachable.
-    if (error instanceof Error && error.name === "QstashError") throw error;
-    throw new DependencyUnavailableError("qstash", `Could not start the run: ${errorMessage(error)}`);
+    throw error;
   }
   if (key) await markPublished(deps.store.redis, key, { runId, inputHash: hash, claimedAt: Date.now() });
   return { runId, deduplicated };
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** QStash has a log of the run (it accepted it, maybe even ran it to the end): never publish it again. */
+async function qstashKnows(client: WorkflowClient, runId: string): Promise<boolean> {
+  const { runs } = await client.logs({ filter: { workflowRunId: runId } });
+  return runs.some((run) => run.workflowRunId === runId);
 }

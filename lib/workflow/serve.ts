@@ -3,7 +3,7 @@ import { type WorkflowContext, WorkflowError, WorkflowNonRetryableError } from "
 import { createWorkflow, serveMany } from "@upstash/workflow/nextjs";
 import type { ClaimCheck } from "../claim-check/claim-check";
 import { ValidationError } from "../errors";
-import { isUrlSafeId, toUrlSafePart, URL_SAFE_ID_RULE } from "../ids";
+import { boundedId, isUrlSafeId, toUrlSafePart, URL_SAFE_ID_RULE } from "../ids";
 import { errorText } from "../runs/error-text";
 import { keyBuilder } from "../runs/keys";
 import type { IncompatibleStep } from "../runs/store";
@@ -185,7 +185,8 @@ async function invokeChild<TInput, TOutput>(
  */
 export function childRunId(parentRunId: string, stepName: string): string {
   const parent = parentRunId.replace(/^wfr_/, "");
-  return `${parent}:${toUrlSafePart(stepName, 200 - Math.min(parent.length, 120))}`;
+  // The SDK adds `wfr_`: the whole id stays within the URL-safe length however deep invokes nest.
+  return boundedId(`${parent}:${toUrlSafePart(stepName)}`, 256 - "wfr_".length);
 }
 
 /** The default id for the next invoke: a step name used again (a loop) gets `-2`, `-3`, … in call order. */

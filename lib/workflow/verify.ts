@@ -1,10 +1,15 @@
 import type { Receiver } from "@upstash/qstash";
+import { readTextBody } from "../http/body";
 
 export interface DeliveryCheck {
   receiver: Receiver | undefined;
   /** Public base URL QStash calls (what every message's `sub` claim starts with). */
   baseUrl: string;
+  /** Largest delivery read (a step carries the run's history; default 50 MiB). */
+  maxBytes?: number;
 }
+
+const DEFAULT_MAX_DELIVERY_BYTES = 50 * 1_048_576;
 
 /**
  * Verifies every request to the workflow endpoint before the SDK sees it: a QStash signature over this
@@ -19,13 +24,19 @@ export function verifyDeliveries(
 ): (request: Request) => Promise<Response> {
   const { receiver } = check;
   if (!receiver) return serve;
-  const base = check.baseUrl.replace(/\/+$/, "");
+  // The path comes from the request (a Next.js basePath is in it already), the origin from the base URL.
+  const origin = new URL(check.baseUrl).origin;
   return async (request) => {
     const signature = request.headers.get("upstash-signature");
     if (!signature)
       return rejected(401, "missing_signature", "Missing Upstash-Signature: only QStash may call this.");
-    const body = await request.text();
-    const url = `${base}${new URL(request.url).pathname}`;
+    const body = await readTextBody(request, {
+      maxBytes: check.maxBytes ?? DEFAULT_MAX_DELIVERY_BYTES,
+    }).catch(() => undefined);
+    if (body === undefined)
+      return rejected(413, "payload_too_large", "The delivery is larger than this endpoint reads.");
+    const { pathname, search } = new URL(request.url);
+    const url = `${origin}${pathname}${search}`;
     try {
       await receiver.verify({ signature, body, clockTolerance: 5 });
     } catch {

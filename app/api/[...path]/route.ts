@@ -1,5 +1,4 @@
-import { ConfigError } from "overtime";
-import { EnvError } from "@/app/_lib/env";
+import { createRouteHandlers } from "overtime/next";
 import { app } from "@/app/overtime";
 
 export const dynamic = "force-dynamic";
@@ -12,20 +11,5 @@ export const runtime = "nodejs";
  */
 export const maxDuration = 300;
 
-/** Overtime's HTTP API (trigger, runs, events, approvals, budgets, workflows): one router, lib/http/router.ts. */
-async function handle(request: Request): Promise<Response> {
-  let router: ReturnType<typeof app>["router"];
-  try {
-    ({ router } = app());
-  } catch (error) {
-    if (!(error instanceof EnvError || error instanceof ConfigError)) throw error;
-    // The variable is named (never its value); /api/health and the server log say the same.
-    return Response.json(
-      { error: { code: "misconfigured", message: `The server is misconfigured: ${error.message}` } },
-      { status: 503, headers: { "retry-after": "60" } },
-    );
-  }
-  return router.handle(request);
-}
-
-export { handle as DELETE, handle as GET, handle as PATCH, handle as POST, handle as PUT };
+/** Overtime's HTTP API (trigger, runs, events, approvals, budgets, workflows): one router, mounted here. */
+export const { DELETE, GET, PATCH, POST, PUT } = createRouteHandlers(() => app().overtime);

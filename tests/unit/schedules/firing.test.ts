@@ -32,7 +32,6 @@ function harness() {
     },
     {
       registry,
-      receiver: undefined,
       start: async (options) => {
         const parsed = registry.get(options.workflow)?.input.safeParse(options.input);
         if (parsed && !parsed.success) throw ValidationError.fromZod(parsed.error, "input");
