@@ -6,6 +6,7 @@ import { z } from "zod";
 import { createTestStack, type TestStack } from "@/dev/testing";
 import { signBody } from "@/lib/trigger/auth";
 import { defineWorkflow } from "@/lib/workflow/define";
+import { BAD_IDS, INTERNALS } from "@/tests/support/hostile-input";
 
 /**
  * A generated corpus of malformed requests across every route: bad JSON, wrong types, huge and deep
@@ -56,27 +57,6 @@ function random(seed: number) {
     return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
-
-const BAD_IDS = [
-  "%00",
-  "a%00b",
-  "%ZZ",
-  "%",
-  "%2",
-  "%%",
-  "..%2F..%2Fv2%2Fschedules",
-  "..%5C..%5Cv2",
-  "a%3Fcancel%3Dtrue",
-  "a%23b",
-  "a%20b",
-  "a%0Ab",
-  "%E2%80%AE",
-  "%F0%9F%92%A5",
-  "%C0%AF",
-  "x".repeat(300),
-  "wfr_does-not-exist",
-  "null",
-];
 
 const BAD_BODIES = [
   "{",
@@ -251,8 +231,6 @@ function send(c: Case): Promise<{ status: number; text: string }> {
     req.end(c.body);
   });
 }
-
-const INTERNALS = /\n\s+at\s|node_modules|file:\/\/|\/work\/|\/home\/|\/tmp\/|\.ts:\d+|\.js:\d+/;
 
 it("answers 1,000+ malformed requests with 4xx only, no internals, and no side effects", async () => {
   const now = Math.floor(Date.now() / 1000);
