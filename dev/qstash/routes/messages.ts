@@ -73,7 +73,13 @@ export function messageRoutes(engine: Engine): Route[] {
           engine.checkSize(body.length);
           if (item.queue) Queues.validateName(item.queue);
           if (/^https?:\/\//i.test(item.destination)) {
-            buildMessage({ destination: item.destination, headers, body, callerIp: ctx.callerIp, nowMs: 0 });
+            buildMessage({
+              destination: item.destination,
+              headers,
+              body,
+              callerIp: ctx.callerIp,
+              nowMs: engine.clock.now(),
+            });
           }
           return { destination: item.destination, headers, body, queue: item.queue };
         });
