@@ -99,7 +99,8 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
         baseUrl: url,
         retentionDays: options.retentionDays,
         trigger: { secrets: options.triggerSecrets ?? { test: "test-secret" }, rateLimit: options.rateLimit },
-        ai: options.ai,
+        // Budget minutes and days on the same virtual clock as QStash and the dev model.
+        ai: { clock: dev.qstash.now, ...options.ai },
       });
       const handlers = createRouteHandlers(overtime);
       app.mount(overtime, handlers);

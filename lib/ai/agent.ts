@@ -2,21 +2,21 @@ import type { WorkflowContext } from "@upstash/workflow";
 import type { LanguageModel, ModelMessage, ToolSet } from "ai";
 import type { RunServices } from "../workflow/services";
 import {
-  type BudgetCounters,
   type BudgetDenied,
   type BudgetTurn,
-  estimateTokens,
-  type Held,
+  type CallEstimate,
   isBudgetDenied,
-  reconcileBudget,
   reserveBudget,
+  settleBudget,
   sleepSeconds,
+  sleepUntilRetry,
   withBudgetInStep,
 } from "./budget";
 import { AgentConfigError, ModelCallError } from "./errors";
 import { AGENT_NAME, type StepNames, stepNames } from "./names";
 import { offloadTurn } from "./offload";
 import { createDeltaSink } from "./stream";
+import { estimatePromptTokens } from "./tokens";
 import { runToolCalls, toolResultMessage, toolsForModel } from "./tools";
 import { callModel, type TurnSpec } from "./turn";
 import {
@@ -62,7 +62,6 @@ class Agent {
   private readonly tools: ToolSet;
   private readonly messages: ModelMessage[];
   private readonly state: AgentState = { turn: 0, turns: [], toolResults: [] };
-  private debt = 0;
 
   constructor(
     private readonly ctx: AgentRun,
@@ -93,28 +92,31 @@ class Agent {
 
   /**
    * One model call, with its rate-limit sleeps and, when the model has a budget, its reservation and
-   * reconciliation. Inline, those happen inside the call's own step (no extra QStash messages); a
+   * settlement. Inline, those happen inside the call's own step (no extra QStash messages); a
    * reservation the budget cannot grant ends the step without calling the model, and the run sleeps
-   * durably until the budget refills. Offloaded calls run in QStash, so they reserve and reconcile in
-   * steps of their own.
+   * durably until the time the budget named. Offloaded calls run in QStash, so they reserve and settle
+   * in steps of their own.
    */
   private async modelTurn(turn: number): Promise<TurnResult> {
     const spec = this.turnSpec();
     const budget = this.budgetTurn(turn);
-    if (budget && this.options.mode === "offload") return this.offloadedBudgetTurn(turn, spec, budget);
+    const estimate = budget ? await this.estimate(spec, budget) : undefined;
+    if (budget && estimate && this.options.mode === "offload") {
+      return this.offloadedBudgetTurn(turn, spec, budget, estimate);
+    }
     let budgetWaits = 0;
     let refused = 0;
     for (let call = 1; ; call++) {
-      const outcome = await this.callStep(turn, call, spec, budget);
+      const outcome = await this.callStep(turn, call, spec, budget && estimate && { budget, estimate });
       if (isBudgetDenied(outcome)) {
         budgetWaits++;
-        await this.ctx.context.sleep(
+        await sleepUntilRetry(
+          this.ctx.context,
           this.names.budgetWait(turn, budgetWaits),
-          sleepSeconds(outcome.budgetDenied.retryAfterMs),
+          outcome.budgetDenied.retryAt,
         );
         continue;
       }
-      this.debt = outcome.budgetDebt ?? 0;
       if (!isRateLimited(outcome)) return outcome;
       refused++;
       if (refused === MAX_ATTEMPTS_PER_TURN) throw turnRefused(turn);
@@ -125,19 +127,19 @@ class Agent {
     }
   }
 
-  /** Offload: a reserve step, the call through QStash, a reconcile step. */
-  private async offloadedBudgetTurn(turn: number, spec: TurnSpec, budget: BudgetTurn): Promise<TurnResult> {
-    const counters: BudgetCounters = { reservations: 0, waits: 0 };
-    const estimate = this.estimate(spec);
-    let held: Held | undefined;
+  /** Offload: a reserve step, the call through QStash, a settle step. */
+  private async offloadedBudgetTurn(
+    turn: number,
+    spec: TurnSpec,
+    budget: BudgetTurn,
+    estimate: CallEstimate,
+  ): Promise<TurnResult> {
+    const counters = { reservations: 0, waits: 0 };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_TURN; attempt++) {
-      held = await reserveBudget(budget, estimate + this.debt, counters, held);
+      const held = await reserveBudget(budget, estimate, counters);
       const outcome = await this.offload(this.names.turn(turn, attempt), spec);
-      if (!isRateLimited(outcome)) {
-        // The reservation included the debt: it is spent now, with the call's own tokens.
-        this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens + this.debt);
-        return outcome;
-      }
+      await settleBudget(budget, held, outcome, attempt);
+      if (!isRateLimited(outcome)) return outcome;
       if (attempt === MAX_ATTEMPTS_PER_TURN) break;
       await this.ctx.context.sleep(
         this.names.rateLimitWait(turn, attempt),
@@ -151,15 +153,13 @@ class Agent {
     turn: number,
     call: number,
     spec: TurnSpec,
-    budget: BudgetTurn | undefined,
+    budgeted: { budget: BudgetTurn; estimate: CallEstimate } | undefined,
   ): Promise<TurnOutcome | BudgetDenied> {
     const stepName = this.names.turn(turn, call);
     if (this.options.mode === "offload") return this.offload(stepName, spec);
     return this.ctx.context.run(stepName, () =>
-      budget
-        ? withBudgetInStep(budget, { estimate: this.estimate(spec), debt: this.debt }, () =>
-            this.callModel(turn, spec),
-          )
+      budgeted
+        ? withBudgetInStep(budgeted.budget, budgeted.estimate, () => this.callModel(turn, spec))
         : this.callModel(turn, spec),
     );
   }
@@ -187,8 +187,21 @@ class Agent {
     }
   }
 
-  private estimate(spec: TurnSpec): number {
-    return estimateTokens(spec.system, spec.messages, this.tools, this.outputAllowance());
+  /**
+   * What the call will count at the provider, from above (prompt, tools with their schemas, output
+   * schema, output allowance). One that no minute of the budget could hold fails the run at once.
+   */
+  private async estimate(spec: TurnSpec, budget: BudgetTurn): Promise<CallEstimate> {
+    const prompt = await estimatePromptTokens({
+      system: spec.system,
+      messages: spec.messages,
+      tools: this.tools,
+      output: spec.output,
+    });
+    const outputTokens = this.outputAllowance();
+    const estimate = { tokens: prompt + outputTokens, outputTokens };
+    budget.services.budgets.assertFits({ model: budget.model, tenant: budget.tenant, ...estimate });
+    return estimate;
   }
 
   private toolTurn(turn: number, last: TurnResult): Promise<AgentToolResult[]> {
