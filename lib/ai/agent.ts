@@ -2,6 +2,7 @@ import type { WorkflowContext } from "@upstash/workflow";
 import type { LanguageModel, ModelMessage, ToolSet } from "ai";
 import type { RunServices } from "../workflow/services";
 import {
+  awaitBudget,
   type BudgetDenied,
   type BudgetTurn,
   type CallEstimate,
@@ -9,7 +10,6 @@ import {
   reserveBudget,
   settleBudget,
   sleepSeconds,
-  sleepUntilRetry,
   withBudgetInStep,
 } from "./budget";
 import { AgentConfigError, ModelCallError } from "./errors";
@@ -110,11 +110,7 @@ class Agent {
       const outcome = await this.callStep(turn, call, spec, budget && estimate && { budget, estimate });
       if (isBudgetDenied(outcome)) {
         budgetWaits++;
-        await sleepUntilRetry(
-          this.ctx.context,
-          this.names.budgetWait(turn, budgetWaits),
-          outcome.budgetDenied.retryAt,
-        );
+        await awaitBudget(budget as BudgetTurn, this.names.budgetWait(turn, budgetWaits), outcome);
         continue;
       }
       if (!isRateLimited(outcome)) return outcome;

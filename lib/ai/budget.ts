@@ -1,5 +1,5 @@
 import type { WorkflowContext } from "@upstash/workflow";
-import { COMMANDS_PER_LIMIT_CALL, type Reservation } from "../budgets/budgets";
+import { budgetEventId, budgetTicket, COMMANDS_PER_LIMIT_CALL, type Reservation } from "../budgets/budgets";
 import type { RunServices } from "../workflow/services";
 import type { StepNames } from "./names";
 import { isRateLimited, type TurnOutcome } from "./types";
@@ -25,7 +25,7 @@ export type Held = Extract<Reservation, { granted: true }>;
 
 /** A call step that did not call the model: the budget could not grant its reservation yet. */
 export interface BudgetDenied {
-  budgetDenied: { retryAt: number; reason: "tokens" | "requests" | "dollars" };
+  budgetDenied: { retryAt: number; retryAfterMs: number; reason: "tokens" | "requests" | "dollars" };
 }
 
 export function isBudgetDenied(outcome: object): outcome is BudgetDenied {
@@ -33,8 +33,8 @@ export function isBudgetDenied(outcome: object): outcome is BudgetDenied {
 }
 
 /** The waiter's name in the budget's queue: the same on every retry of the turn, so it keeps its place. */
-function ticket(turn: BudgetTurn): string {
-  return `${turn.runId}/${turn.names.turn(turn.turn, 1)}`;
+export function ticketOf(turn: BudgetTurn): string {
+  return budgetTicket(turn.runId, turn.names.turn(turn.turn, 1));
 }
 
 function reserve(turn: BudgetTurn, estimate: CallEstimate): Promise<Reservation> {
@@ -44,7 +44,7 @@ function reserve(turn: BudgetTurn, estimate: CallEstimate): Promise<Reservation>
     tenant: turn.tenant,
     tokens: estimate.tokens,
     outputTokens: estimate.outputTokens,
-    ticket: ticket(turn),
+    ticket: ticketOf(turn),
   });
 }
 
@@ -74,7 +74,8 @@ export async function withBudgetInStep(
 ): Promise<TurnOutcome | BudgetDenied> {
   const reservation = await reserve(turn, estimate);
   if (!reservation.granted) {
-    return { budgetDenied: { retryAt: reservation.retryAt, reason: reservation.reason } };
+    const { retryAt, retryAfterMs, reason } = reservation;
+    return { budgetDenied: { retryAt, retryAfterMs, reason } };
   }
   let outcome: TurnOutcome;
   try {
@@ -100,8 +101,23 @@ export async function reserveBudget(
     );
     if (result.granted) return result;
     counters.waits++;
-    await sleepUntilRetry(turn.context, turn.names.budgetWait(turn.turn, counters.waits), result.retryAt);
+    await awaitBudget(turn, turn.names.budgetWait(turn.turn, counters.waits), {
+      budgetDenied: { retryAt: result.retryAt, retryAfterMs: result.retryAfterMs, reason: result.reason },
+    });
   }
+}
+
+/**
+ * Waits durably for the budget: until a settlement makes room for this run (the ledger wakes the
+ * oldest waiters first, with `notify`), at the latest until the time the budget named. A tenant over
+ * its dollars for the day sleeps until the next UTC day.
+ */
+export async function awaitBudget(turn: BudgetTurn, stepName: string, denied: BudgetDenied): Promise<void> {
+  const { retryAt, retryAfterMs, reason } = denied.budgetDenied;
+  if (reason === "dollars") return sleepUntilRetry(turn.context, stepName, retryAt);
+  await turn.context.waitForEvent(stepName, budgetEventId(ticketOf(turn)), {
+    timeout: sleepSeconds(retryAfterMs),
+  });
 }
 
 /** Offload: settles the reservation in a step of its own once the call's response is recorded. */

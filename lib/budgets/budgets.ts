@@ -5,8 +5,8 @@ import { type PriceTable, priceOf, priceTable } from "../cost/pricing";
 import { type BudgetConfig, type BudgetLimits, type TenantLimits, tenantLimits } from "./config";
 import { type LedgerScripts, ledgerScripts } from "./ledger";
 
-/** A provider's minute, plus a second for clocks of app instances that disagree a little. */
-export const WINDOW_MS = 61_000;
+/** A provider's minute, plus half a second for clocks of app instances that disagree a little (an entry is stamped when its call has returned, already after the provider counted it). */
+export const WINDOW_MS = 60_500;
 /** How long a reservation of a call in flight outlives its minute if it is never settled (a crash). */
 export const LEASE_MS = 30_000;
 /** How late a waiting run may come back before it loses its place in the queue. */
@@ -88,6 +88,8 @@ interface Scope {
 
 export interface BudgetsOptions {
   prices?: PriceTable;
+  /** Wakes a run waiting for its turn (QStash `notify`); without it, waiters wake at their computed time. */
+  notify?: (eventId: string, runId: string) => Promise<void>;
   /** Epoch ms; default Date.now. The test stack passes the QStash stand-in's virtual clock. */
   now?: () => number;
 }
@@ -100,6 +102,7 @@ export interface BudgetsOptions {
 export class Budgets {
   private readonly scripts: LedgerScripts;
   private readonly prices: PriceTable;
+  private readonly notify: BudgetsOptions["notify"];
   readonly now: () => number;
 
   constructor(
@@ -111,6 +114,7 @@ export class Budgets {
     this.scripts = ledgerScripts(redis);
     this.prices = options.prices ?? priceTable();
     this.now = options.now ?? Date.now;
+    this.notify = options.notify;
   }
 
   has(model: string): boolean {
@@ -201,22 +205,23 @@ export class Budgets {
 
   /**
    * Replaces a reservation with what the call really used (nothing, if it was refused or failed), so
-   * what it did not use is free again at once; corrects the model's ledger with the provider's view.
+   * what it did not use is free again at once; corrects the model's ledger with the provider's view;
+   * wakes the waiting runs (oldest first) the minute now has room for.
    */
   async settle(
     request: { model: string; tenant?: string },
     held: Extract<Reservation, { granted: true }>,
     usage: Settlement,
-  ): Promise<void> {
+  ): Promise<number> {
     const scopes = this.scopes(request.model, request.tenant);
     const used = usage.called ? usage.inputTokens + usage.outputTokens : 0;
     const cost = usage.called ? this.costMicros(request.model, usage.inputTokens, usage.outputTokens) : 0;
     const provider = usage.provider ?? {};
     const providerUsed = (limit?: number, remaining?: number) =>
       limit !== undefined && remaining !== undefined ? Math.max(0, limit - remaining) : -1;
-    await this.scripts.settle(
+    const woken = await this.scripts.settle(
       [
-        ...scopes.flatMap((scope) => this.scopeKeys(scope.key).slice(0, 2)),
+        ...scopes.flatMap((scope) => this.scopeKeys(scope.key)),
         this.dollarsKey(held.key, held.day ?? "none"),
       ],
       [
@@ -231,8 +236,16 @@ export class Budgets {
         held.day ? cost - held.costMicros : 0,
         providerUsed(provider.limitTokens, provider.remainingTokens),
         providerUsed(provider.limitRequests, provider.remainingRequests),
+        ...scopes.flatMap((scope) => [scope.tokensPerMinute, scope.requestsPerMinute]),
       ],
     );
+    await Promise.all(
+      woken.map((ticket) => {
+        const runId = runOfTicket(ticket);
+        return runId ? this.notify?.(budgetEventId(ticket), runId).catch(() => {}) : undefined;
+      }),
+    );
+    return woken.length;
   }
 
   /** Every configured budget, plus every tenant budget used so far. */
@@ -315,6 +328,21 @@ export class Budgets {
   private indexKey(): string {
     return `${this.prefix}:keys`;
   }
+}
+
+/** A waiter's ticket: `<runId>|<turn step>` (a ticket without a run is never notified, only timed). */
+export function budgetTicket(runId: string, step: string): string {
+  return `${runId}|${step}`;
+}
+
+function runOfTicket(ticket: string): string | undefined {
+  const bar = ticket.indexOf("|");
+  return bar > 0 ? ticket.slice(0, bar) : undefined;
+}
+
+/** The event a waiting run waits for: the ledger has room for it now. */
+export function budgetEventId(ticket: string): string {
+  return `overtime-budget:${ticket.replace("|", ":")}`;
 }
 
 function dayOf(ms: number): string {

@@ -109,7 +109,7 @@ for s = 1, n do
   for _, other in ipairs(ahead) do
     local info = redis.call('HGET', waiting, other)
     if info then
-      local _, t, r = string.match(info, '^(%d+):(%d+):(%d+)$')
+      local _, t, r = string.match(info, '^(%d+):(%d+):(%d+)')
       aheadT = aheadT + (tonumber(t) or 0)
       aheadR = aheadR + (tonumber(r) or 0)
     end
@@ -177,10 +177,10 @@ return {0, reason, retryAt, which}
 `;
 
 /**
- * KEYS: per scope ledger, sums; then the dollars key (or a placeholder).
+ * KEYS: per scope ledger, sums, queue, waiting; then the dollars key (or a placeholder).
  * ARGV: now, window, lease, id, reservedTokens, usedTokens, usedRequests, scopes, costDeltaMicros,
- * providerUsedTokens, providerUsedRequests (-1: unknown; scope 1 only).
- * Returns the model scope's tokens and requests in the minute, after the settlement.
+ * providerUsedTokens, providerUsedRequests (-1: unknown; scope 1 only), then per scope: tokensLimit,
+ * requestsLimit. Returns the waiters that fit now, oldest first, to be woken (each once).
  */
 const SETTLE = `${COMMON}
 local id = ARGV[4]
@@ -191,9 +191,10 @@ local n = tonumber(ARGV[8])
 local costDelta = tonumber(ARGV[9])
 local providerT = tonumber(ARGV[10])
 local providerR = tonumber(ARGV[11])
-local result = {0, 0}
+local fits, queuedIn = {}, {}
 for s = 1, n do
-  local ledger, sums = KEYS[2 * s - 1], KEYS[2 * s]
+  local ledger, sums, queue, waiting = KEYS[4 * s - 3], KEYS[4 * s - 2], KEYS[4 * s - 1], KEYS[4 * s]
+  local limitT, limitR = tonumber(ARGV[11 + 2 * s - 1]), tonumber(ARGV[11 + 2 * s])
   evict(ledger, sums)
   if redis.call('ZREM', ledger, 'p:' .. id .. ':' .. reserved .. ':1') == 1 then add(sums, -reserved, -1) end
   if used > 0 or usedR > 0 then
@@ -211,13 +212,43 @@ for s = 1, n do
       add(sums, extraT, extraR)
       t, r = t + extraT, r + extraR
     end
-    result = {t, r}
   end
   keep({ledger, sums})
+  -- Oldest first, the waiters the minute now has room for (woken ones keep theirs until they come).
+  fits[s], queuedIn[s] = {}, {}
+  local open = true
+  for _, ticket in ipairs(redis.call('ZRANGE', queue, 0, -1)) do
+    local info = redis.call('HGET', waiting, ticket)
+    local deadline, wt, wr, flag = string.match(info or '', '^(%d+):(%d+):(%d+):?(%a*)$')
+    if deadline and tonumber(deadline) >= now then
+      queuedIn[s][ticket] = true
+      t, r = t + tonumber(wt), r + tonumber(wr)
+      open = open and (limitT == 0 or t <= limitT) and (limitR == 0 or r <= limitR)
+      if open and flag ~= 'n' then fits[s][ticket] = info end
+    end
+  end
 end
-local dollarsKey = KEYS[2 * n + 1]
+local wake = {}
+for s = 1, n do
+  for ticket, info in pairs(fits[s]) do
+    local everywhere = true
+    for other = 1, n do
+      if queuedIn[other][ticket] and not fits[other][ticket] then everywhere = false end
+    end
+    if everywhere and not wake[ticket] then wake[ticket] = redis.call('ZSCORE', KEYS[4 * s - 1], ticket) end
+  end
+end
+local woken = {}
+for ticket, _ in pairs(wake) do
+  woken[#woken + 1] = ticket
+  for s = 1, n do
+    local info = redis.call('HGET', KEYS[4 * s], ticket)
+    if info and not string.find(info, ':n$') then redis.call('HSET', KEYS[4 * s], ticket, info .. ':n') end
+  end
+end
+local dollarsKey = KEYS[4 * n + 1]
 if costDelta ~= 0 and redis.call('EXISTS', dollarsKey) == 1 then redis.call('INCRBYFLOAT', dollarsKey, costDelta) end
-return result
+return woken
 `;
 
 /**
@@ -234,13 +265,13 @@ export type ReserveReply = [1] | [0, "tokens" | "requests" | "dollars", number, 
 
 export interface LedgerScripts {
   reserve(keys: string[], args: Array<string | number>): Promise<ReserveReply>;
-  settle(keys: string[], args: Array<string | number>): Promise<[number, number]>;
+  settle(keys: string[], args: Array<string | number>): Promise<string[]>;
   status(keys: string[], args: Array<string | number>): Promise<[number, number, number, number]>;
 }
 
 export function ledgerScripts(redis: Redis): LedgerScripts {
   const reserve = redis.createScript<ReserveReply>(RESERVE);
-  const settle = redis.createScript<[number, number]>(SETTLE);
+  const settle = redis.createScript<string[]>(SETTLE);
   const status = redis.createScript<[number, number, number, number]>(STATUS);
   const text = (args: Array<string | number>) => args.map(String);
   return {

@@ -38,6 +38,10 @@ export function createRunServices(
   const budgets = new Budgets(store.redis, config.budgets ?? {}, store.keys.budgetPrefix(), {
     prices,
     now: config.clock,
+    // workflowRunId: QStash keeps the event for a wait that has not started yet (lookback).
+    notify: async (eventId, workflowRunId) => {
+      await parts.client.notify({ eventId, workflowRunId });
+    },
   });
   const approvals = new Approvals(store, parts.client);
   const claimCheck =

@@ -53,16 +53,16 @@ describe("a budgeted call inside its step", () => {
       return answer;
     });
     expect(called).toBe(false);
-    expect(outcome).toEqual({ budgetDenied: { retryAt: 64_000, reason: "tokens" } });
+    expect(outcome).toEqual({ budgetDenied: { retryAt: 64_000, retryAfterMs: 4_000, reason: "tokens" } });
     // The same ticket on every retry of the turn: the run keeps its place in the queue.
-    expect(calls).toEqual(["reserve 500 (64 output) as wfr_1/a:turn-1"]);
+    expect(calls).toEqual(["reserve 500 (64 output) as wfr_1|a:turn-1"]);
   });
 
   it("settles right after the call with its usage and the provider's headers", async () => {
     const { turn, calls } = fakeTurn({ grant: true });
     expect(await withBudgetInStep(turn, estimate, async () => answer)).toEqual(answer);
     expect(calls).toEqual([
-      "reserve 500 (64 output) as wfr_1/a:turn-1",
+      "reserve 500 (64 output) as wfr_1|a:turn-1",
       "settle 500 -> 100 provider 2900 left",
     ]);
   });
