@@ -1,12 +1,15 @@
 import type { WorkflowContext } from "@upstash/workflow";
 import type { LanguageModel, ModelMessage, ToolSet } from "ai";
+import { BudgetTooSmallError } from "../budgets/budgets";
 import type { RunServices } from "../workflow/services";
 import {
   awaitBudget,
   type BudgetDenied,
+  type BudgetRefused,
   type BudgetTurn,
   type CallEstimate,
   isBudgetDenied,
+  isBudgetRefused,
   reserveBudget,
   settleBudget,
   sleepSeconds,
@@ -100,14 +103,12 @@ class Agent {
   private async modelTurn(turn: number): Promise<TurnResult> {
     const spec = this.turnSpec();
     const budget = this.budgetTurn(turn);
-    const estimate = budget ? await this.estimate(spec, budget) : undefined;
-    if (budget && estimate && this.options.mode === "offload") {
-      return this.offloadedBudgetTurn(turn, spec, budget, estimate);
-    }
+    if (budget && this.options.mode === "offload") return this.offloadedBudgetTurn(turn, spec, budget);
     let budgetWaits = 0;
     let refused = 0;
     for (let call = 1; ; call++) {
-      const outcome = await this.callStep(turn, call, spec, budget && estimate && { budget, estimate });
+      const outcome = await this.callStep(turn, call, spec, budget);
+      if (isBudgetRefused(outcome)) throw new BudgetTooSmallError(outcome.budgetRefused);
       if (isBudgetDenied(outcome)) {
         budgetWaits++;
         await awaitBudget(budget as BudgetTurn, this.names.budgetWait(turn, budgetWaits), outcome);
@@ -124,15 +125,11 @@ class Agent {
   }
 
   /** Offload: a reserve step, the call through QStash, a settle step. */
-  private async offloadedBudgetTurn(
-    turn: number,
-    spec: TurnSpec,
-    budget: BudgetTurn,
-    estimate: CallEstimate,
-  ): Promise<TurnResult> {
+  private async offloadedBudgetTurn(turn: number, spec: TurnSpec, budget: BudgetTurn): Promise<TurnResult> {
     const counters = { reservations: 0, waits: 0 };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_TURN; attempt++) {
-      const held = await reserveBudget(budget, estimate, counters);
+      const held = await reserveBudget(budget, () => this.estimate(spec), counters);
+      if (isBudgetRefused(held)) throw new BudgetTooSmallError(held.budgetRefused);
       const outcome = await this.offload(this.names.turn(turn, attempt), spec);
       await settleBudget(budget, held, outcome, attempt);
       if (!isRateLimited(outcome)) return outcome;
@@ -149,13 +146,17 @@ class Agent {
     turn: number,
     call: number,
     spec: TurnSpec,
-    budgeted: { budget: BudgetTurn; estimate: CallEstimate } | undefined,
-  ): Promise<TurnOutcome | BudgetDenied> {
+    budget: BudgetTurn | undefined,
+  ): Promise<TurnOutcome | BudgetDenied | BudgetRefused> {
     const stepName = this.names.turn(turn, call);
     if (this.options.mode === "offload") return this.offload(stepName, spec);
     return this.ctx.context.run(stepName, () =>
-      budgeted
-        ? withBudgetInStep(budgeted.budget, budgeted.estimate, () => this.callModel(turn, spec))
+      budget
+        ? withBudgetInStep(
+            budget,
+            () => this.estimate(spec),
+            () => this.callModel(turn, spec),
+          )
         : this.callModel(turn, spec),
     );
   }
@@ -185,9 +186,9 @@ class Agent {
 
   /**
    * What the call will count at the provider, from above (prompt, tools with their schemas, output
-   * schema, output allowance). One that no minute of the budget could hold fails the run at once.
+   * schema, output allowance). Counted inside the call's step, so replays never count it again.
    */
-  private async estimate(spec: TurnSpec, budget: BudgetTurn): Promise<CallEstimate> {
+  private async estimate(spec: TurnSpec): Promise<CallEstimate> {
     const prompt = await estimatePromptTokens({
       system: spec.system,
       messages: spec.messages,
@@ -195,9 +196,7 @@ class Agent {
       output: spec.output,
     });
     const outputTokens = this.outputAllowance();
-    const estimate = { tokens: prompt + outputTokens, outputTokens };
-    budget.services.budgets.assertFits({ model: budget.model, tenant: budget.tenant, ...estimate });
-    return estimate;
+    return { tokens: prompt + outputTokens, outputTokens };
   }
 
   private toolTurn(turn: number, last: TurnResult): Promise<AgentToolResult[]> {

@@ -32,6 +32,25 @@ export function isBudgetDenied(outcome: object): outcome is BudgetDenied {
   return "budgetDenied" in outcome;
 }
 
+/** A call step that did not call the model because no minute of the budget could ever hold the call. */
+export interface BudgetRefused {
+  budgetRefused: string;
+}
+
+export function isBudgetRefused(outcome: object): outcome is BudgetRefused {
+  return "budgetRefused" in outcome;
+}
+
+/** Estimates the call (inside the step: replays never recount it) and checks that it can ever fit. */
+async function estimateInStep(
+  turn: BudgetTurn,
+  estimate: () => Promise<CallEstimate>,
+): Promise<CallEstimate | BudgetRefused> {
+  const call = await estimate();
+  const problem = turn.services.budgets.fitProblem({ model: turn.model, tenant: turn.tenant, ...call });
+  return problem ? { budgetRefused: problem } : call;
+}
+
 /** The waiter's name in the budget's queue: the same on every retry of the turn, so it keeps its place. */
 export function ticketOf(turn: BudgetTurn): string {
   return budgetTicket(turn.runId, turn.names.turn(turn.turn, 1));
@@ -69,9 +88,11 @@ async function settle(turn: BudgetTurn, held: Held, outcome: TurnOutcome | undef
  */
 export async function withBudgetInStep(
   turn: BudgetTurn,
-  estimate: CallEstimate,
+  estimateCall: () => Promise<CallEstimate>,
   call: () => Promise<TurnOutcome>,
-): Promise<TurnOutcome | BudgetDenied> {
+): Promise<TurnOutcome | BudgetDenied | BudgetRefused> {
+  const estimate = await estimateInStep(turn, estimateCall);
+  if (isBudgetRefused(estimate)) return estimate;
   const reservation = await reserve(turn, estimate);
   if (!reservation.granted) {
     const { retryAt, retryAfterMs, reason } = reservation;
@@ -84,22 +105,25 @@ export async function withBudgetInStep(
     await settle(turn, reservation, undefined).catch(() => {});
     throw error;
   }
-  await settle(turn, reservation, outcome).catch(() => {});
+  // Settling need not hold the step's result back: it overlaps with the SDK publishing the next step.
+  const settling = settle(turn, reservation, outcome).catch(() => {});
+  if (!turn.services.tracker.defer?.(settling)) await settling;
   return outcome;
 }
 
 /** Offload: reserves in a step of its own, sleeping durably until the budget can grant it. */
 export async function reserveBudget(
   turn: BudgetTurn,
-  estimate: CallEstimate,
+  estimateCall: () => Promise<CallEstimate>,
   counters: { reservations: number; waits: number },
-): Promise<Held> {
+): Promise<Held | BudgetRefused> {
   for (;;) {
     counters.reservations++;
-    const result = await turn.context.run(turn.names.reserve(turn.turn, counters.reservations), () =>
-      reserve(turn, estimate),
-    );
-    if (result.granted) return result;
+    const result = await turn.context.run(turn.names.reserve(turn.turn, counters.reservations), async () => {
+      const estimate = await estimateInStep(turn, estimateCall);
+      return isBudgetRefused(estimate) ? estimate : reserve(turn, estimate);
+    });
+    if (isBudgetRefused(result) || result.granted) return result;
     counters.waits++;
     await awaitBudget(turn, turn.names.budgetWait(turn.turn, counters.waits), {
       budgetDenied: { retryAt: result.retryAt, retryAfterMs: result.retryAfterMs, reason: result.reason },

@@ -127,18 +127,18 @@ export class Budgets {
   }
 
   /**
-   * Throws BudgetTooSmallError when a call of `tokens` could never be admitted: more than a minute of
-   * the model's or the tenant's budget, or more than the tenant's dollars for a day.
+   * Why a call of `tokens` could never be admitted, if it could not: more than a minute of the model's
+   * or the tenant's budget, or more than the tenant's dollars for a day.
    */
-  assertFits(request: ReservationRequest): void {
+  fitProblem(request: ReservationRequest): string | undefined {
     const limits = this.limitsOf(request.model);
     for (const scope of this.scopes(request.model, request.tenant)) {
       if (scope.tokensPerMinute > 0 && request.tokens > scope.tokensPerMinute) {
-        throw new BudgetTooSmallError(
+        return (
           `A call to ${request.model} needs ${request.tokens} tokens (prompt, tools, schemas and output allowance) ` +
-            `but the budget "${scope.key}" allows ${scope.tokensPerMinute} tokens per minute: it could never be ` +
-            "sent without a provider 429. Shorten the prompt, lower maxOutputTokens (or budget.reserveOutputTokens), " +
-            "or raise tokensPerMinute to the provider's real limit.",
+          `but the budget "${scope.key}" allows ${scope.tokensPerMinute} tokens per minute: it could never be ` +
+          "sent without a provider 429. Shorten the prompt, lower maxOutputTokens (or budget.reserveOutputTokens), " +
+          "or raise tokensPerMinute to the provider's real limit."
         );
       }
     }
@@ -149,11 +149,12 @@ export class Budgets {
       request.outputTokens ?? 0,
     );
     if (cap !== undefined && cost > cap * 1e6) {
-      throw new BudgetTooSmallError(
+      return (
         `A call to ${request.model} may cost $${(cost / 1e6).toFixed(6)} but tenant "${request.tenant}" may spend ` +
-          `$${cap} per day: it could never be sent. Raise dollarsPerDay or shorten the call.`,
+        `$${cap} per day: it could never be sent. Raise dollarsPerDay or shorten the call.`
       );
     }
+    return undefined;
   }
 
   /** Reserves the call's tokens and one request, or says when to ask again. Denied reservations take nothing. */

@@ -8,6 +8,7 @@ import type { Reservation, ReservationRequest, Settlement } from "@/lib/budgets/
 function fakeTurn(options: { grant: boolean; redisDown?: boolean }) {
   const calls: string[] = [];
   const budgets = {
+    fitProblem: () => undefined,
     async reserve(request: ReservationRequest): Promise<Reservation> {
       calls.push(`reserve ${request.tokens} (${request.outputTokens} output) as ${request.ticket}`);
       return options.grant
@@ -42,7 +43,7 @@ const answer: TurnResult = {
   responseMessages: [],
   rateLimit: { limitTokens: 3_000, remainingTokens: 2_900 },
 };
-const estimate = { tokens: 500, outputTokens: 64 };
+const estimate = async () => ({ tokens: 500, outputTokens: 64 });
 
 describe("a budgeted call inside its step", () => {
   it("does not call the model when the reservation is denied, and says when to come back", async () => {
