@@ -241,8 +241,9 @@ export const budgetsBench: Bench = {
     "on an unlimited dev model to measure its tokens per run; the dev model is then limited to a TPM that holds the " +
     "1× runs plus each run's last output allowance (agent 2 runs, digest 2, Jeeves 1), and enough runs to offer 1×, " +
     "2× and 3× that TPM are started at once, on a fresh stack each time: with a shared budget of the same TPM " +
-    "(sliding-minute ledger; each turn reserves before its call and settles right after; durable sleep until the " +
-    "time the budget names) and without one (provider 429 → durable sleep for retry-after). Tokens, 429s and the " +
+    "(sliding-minute ledger; each turn reserves before its call and settles right after; a denied run waits durably " +
+    "until a settlement makes room for it, oldest first, at the latest until the time the ledger names) and without " +
+    "one (provider 429 → durable sleep for retry-after). Tokens, 429s and the " +
     "peak sliding minute are the dev model's own counters. Real minutes; the 1× pairs run alone (median of " +
     `${REPEATS_AT_1X} fresh stacks each, off and on alternating, as they take about a second; the ledger's Lua scripts ` +
     "are loaded into each fresh Redis first, a one-time cost per database), then all 2× and 3× scenarios at once (each " +
