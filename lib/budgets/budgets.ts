@@ -118,7 +118,7 @@ export class Budgets {
   }
 
   has(model: string): boolean {
-    return model in this.config;
+    return Object.hasOwn(this.config, model);
   }
 
   /** Budget identity: the model, or the model and tenant. */
@@ -313,7 +313,7 @@ export class Budgets {
   }
 
   private modelOf(key: string): string | undefined {
-    if (key in this.config) return key;
+    if (Object.hasOwn(this.config, key)) return key;
     return Object.keys(this.config).find((model) => key.startsWith(`${model}:`));
   }
 
