@@ -14,6 +14,7 @@ const budgets = {
     requestsPerMinute: 600,
     tenants: {
       tiny: { tokensPerMinute: 400 },
+      slow: { requestsPerMinute: 2 },
       frugal: { dollarsPerDay: 0.0004 },
     },
   },
@@ -167,6 +168,36 @@ describe("the sliding-minute ledger", () => {
     const newcomer = await shared.reserve({ ...other, tenant: "third", ticket: "third" });
     expect(newcomer.granted).toBe(false);
     expect((await shared.reserve(other)).granted).toBe(true);
+  });
+
+  it("holds a tenant to its own requests per minute as well as to the model's budget", async () => {
+    const { budgets: shared } = t.overtime.services;
+    await t.advanceTime(FRESH);
+    const slow = { model: "gpt-4o-mini", tenant: "slow", tokens: 10 };
+    expect((await shared.reserve(slow)).granted).toBe(true);
+    expect((await shared.reserve(slow)).granted).toBe(true);
+    expect(await shared.reserve(slow)).toMatchObject({ granted: false, reason: "requests" });
+    // The model's own budget is shared with every tenant: a tenant with room still waits for it.
+    expect(await shared.reserve({ model: "gpt-4o-mini", tenant: "roomy", tokens: TPM })).toMatchObject({
+      granted: false,
+      reason: "tokens",
+    });
+  });
+
+  it("wakes a waiting run as soon as a settlement makes room, not when the minute is over", async () => {
+    const { budgets: shared } = t.overtime.services;
+    await t.advanceTime(FRESH);
+    const hog = { model: "gpt-4o-mini", tenant: "hog" };
+    const held = await shared.reserve({ ...hog, tokens: TPM - 100 });
+    if (!held.granted) throw new Error("not granted");
+    const runId = await t.trigger("research", { tenant: "woken", prompt: "dev-model: reply" });
+    await t.waitForIdle();
+    const waiting = await t.getRun(runId);
+    expect(waiting.run?.status).not.toBe("succeeded");
+    expect(waiting.steps.map((s) => s.name)).toContain("researcher:turn-1:budget-wait-1");
+    // The call in flight used 100 of the tokens it held: the run is woken at once (no clock advance).
+    await shared.settle(hog, held, { called: true, inputTokens: 100, outputTokens: 0 });
+    expect((await t.waitForRun(runId, { timeoutMs: 10_000 })).status).toBe("succeeded");
   });
 
   it("counts what the provider's x-ratelimit headers report beyond its own ledger", async () => {
