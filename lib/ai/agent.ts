@@ -96,9 +96,9 @@ class Agent {
   /**
    * One model call, with its rate-limit sleeps and, when the model has a budget, its reservation and
    * settlement. Inline, those happen inside the call's own step (no extra QStash messages); a
-   * reservation the budget cannot grant ends the step without calling the model, and the run sleeps
-   * durably until the time the budget named. Offloaded calls run in QStash, so they reserve and settle
-   * in steps of their own.
+   * reservation the budget cannot grant ends the step without calling the model, and the run waits
+   * durably until the budget has room for it. Offloaded calls run in QStash, so they reserve and
+   * settle in steps of their own.
    */
   private async modelTurn(turn: number): Promise<TurnResult> {
     const spec = this.turnSpec();
