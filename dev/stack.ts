@@ -92,6 +92,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       apiKey: DEV_OPENAI_API_KEY,
       tokensPerMinute: options.model?.tokensPerMinute,
       requestsPerMinute: options.model?.requestsPerMinute,
+      // Its rate-limit minute runs on QStash's virtual clock, like every wait of the stack.
+      now: qstash.now,
       onLog: log("model"),
     });
     stoppers.push(() => model.close());

@@ -20,8 +20,15 @@ interface Admission {
   tokens: number;
 }
 
+/** The most the enforced limits ever held in one sliding minute: proof that no minute went over. */
+export interface WindowPeaks {
+  peakTokensPerMinute: number;
+  peakRequestsPerMinute: number;
+}
+
 export class RateLimiter {
   private admitted: Admission[] = [];
+  private readonly peak: WindowPeaks = { peakTokensPerMinute: 0, peakRequestsPerMinute: 0 };
 
   constructor(
     private readonly limits: RateLimits,
@@ -52,7 +59,13 @@ export class RateLimiter {
       throw this.rejection("tokens", model, { limit: tokensPerMinute, used, requested: tokens }, waitMs, now);
     }
     this.admitted.push({ at: now, tokens });
+    this.peak.peakTokensPerMinute = Math.max(this.peak.peakTokensPerMinute, used + tokens);
+    this.peak.peakRequestsPerMinute = Math.max(this.peak.peakRequestsPerMinute, this.admitted.length);
     return this.headers(now);
+  }
+
+  peaks(): WindowPeaks {
+    return { ...this.peak };
   }
 
   /** The current `x-ratelimit-*` headers, without admitting anything. */

@@ -6,7 +6,7 @@
  *   POST /v1/chat/completions   Chat Completions (`openai.chat(id)`), JSON or SSE
  *   GET  /v1/models[/:id]       model listing
  *   GET  /__dev/health          liveness
- *   GET  /__dev/stats           requests, tokens and 429s, in total and by endpoint
+ *   GET  /__dev/stats           requests, tokens and 429s, in total and by endpoint; peak TPM/RPM
  *
  * What it answers is described in policy.ts (and directives.ts for tests); faults in faults.ts;
  * rate limits in limits.ts. Every `model` field it returns ends in NOT_AN_LLM_SUFFIX.
@@ -99,7 +99,7 @@ export async function startDevModel(options: DevModelOptions = {}): Promise<Runn
   return {
     url,
     port,
-    stats: () => state.stats.snapshot(),
+    stats: () => state.stats.snapshot(limiter.peaks()),
     setFaults: (config) => faults.set(config),
     close: () => close(server),
   };
@@ -163,7 +163,7 @@ function serveDevRoute(state: ServerState, method: string, path: string, respons
   if (method === "GET" && path === "/__dev/health") {
     sendJson(response, 200, { ok: true, service: DEV_MODEL_ID, llm: false });
   } else if (method === "GET" && path === "/__dev/stats") {
-    sendJson(response, 200, state.stats.snapshot());
+    sendJson(response, 200, state.stats.snapshot(state.completion.limiter.peaks()));
   } else {
     sendError(response, new NotFoundError(method, path));
   }

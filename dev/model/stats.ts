@@ -11,6 +11,10 @@ export interface EndpointStats {
 export interface DevModelStats extends EndpointStats {
   /** Keyed by `METHOD /path`, e.g. `POST /v1/responses`. */
   byEndpoint: Record<string, EndpointStats>;
+  /** The most tokens admitted within any sliding minute (the enforced TPM window). */
+  peakTokensPerMinute: number;
+  /** The most requests admitted within any sliding minute. */
+  peakRequestsPerMinute: number;
 }
 
 export interface RequestOutcome {
@@ -41,9 +45,10 @@ export class StatsRecorder {
     }
   }
 
-  snapshot(): DevModelStats {
+  snapshot(peaks: Pick<DevModelStats, "peakTokensPerMinute" | "peakRequestsPerMinute">): DevModelStats {
     return {
       ...this.total,
+      ...peaks,
       byEndpoint: Object.fromEntries(
         [...this.byEndpoint].map(([endpoint, stats]) => [endpoint, { ...stats }]),
       ),

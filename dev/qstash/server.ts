@@ -40,6 +40,8 @@ export interface RunningQStash {
   token: string;
   currentSigningKey: string;
   nextSigningKey: string;
+  /** The virtual clock (epoch ms) when the stand-in runs in this process; the dev model and budgets follow it. */
+  now?: () => number;
   close(): Promise<void>;
 }
 
@@ -168,6 +170,7 @@ export async function startQStash(options: QStashOptions): Promise<RunningQStash
     token,
     currentSigningKey: keys.current,
     nextSigningKey: keys.next,
+    now: () => clock.now(),
     close: () => {
       // Order matters: stop taking requests, stop deliveries (back on the due-queue), let API requests already
       // being handled finish writing to Redis, and only then drop connections and Redis.

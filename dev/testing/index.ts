@@ -124,7 +124,8 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
           rateLimit: options.rateLimit,
           recovery: options.triggerRecovery,
         },
-        ai: options.ai,
+        // Budget minutes and days on the same virtual clock as QStash and the dev model.
+        ai: { clock: dev.qstash.now, ...options.ai },
         deliveryHeaders: options.deliveryHeaders,
       });
       const router = createRouter(overtime);

@@ -1,15 +1,17 @@
 import type { WorkflowContext } from "@upstash/workflow";
 import type { LanguageModel, ModelMessage, ToolSet } from "ai";
+import { BudgetTooSmallError } from "../budgets/budgets";
 import type { RunServices } from "../workflow/services";
 import {
-  type BudgetCounters,
+  awaitBudget,
   type BudgetDenied,
+  type BudgetRefused,
   type BudgetTurn,
-  estimateTokens,
-  type Held,
+  type CallEstimate,
   isBudgetDenied,
-  reconcileBudget,
+  isBudgetRefused,
   reserveBudget,
+  settleBudget,
   sleepSeconds,
   withBudgetInStep,
 } from "./budget";
@@ -18,6 +20,7 @@ import { AgentConfigError, ModelCallError } from "./errors";
 import { AGENT_NAME, type StepNames, stepNames } from "./names";
 import { offloadTurn } from "./offload";
 import { createDeltaSink } from "./stream";
+import { estimatePromptTokens } from "./tokens";
 import { runToolCalls, toolResultMessage, toolsForModel } from "./tools";
 import { callModel, type TurnSpec } from "./turn";
 import {
@@ -63,7 +66,6 @@ class Agent {
   private readonly tools: ToolSet;
   private readonly messages: ModelMessage[];
   private readonly state: AgentState = { turn: 0, turns: [], toolResults: [] };
-  private debt = 0;
 
   constructor(
     private readonly ctx: AgentRun,
@@ -94,10 +96,10 @@ class Agent {
 
   /**
    * One model call, with its rate-limit sleeps and, when the model has a budget, its reservation and
-   * reconciliation. Inline, those happen inside the call's own step (no extra QStash messages); a
-   * reservation the budget cannot grant ends the step without calling the model, and the run sleeps
-   * durably until the budget refills. Offloaded calls run in QStash, so they reserve and reconcile in
-   * steps of their own.
+   * settlement. Inline, those happen inside the call's own step (no extra QStash messages); a
+   * reservation the budget cannot grant ends the step without calling the model, and the run waits
+   * durably until the budget has room for it. Offloaded calls run in QStash, so they reserve and
+   * settle in steps of their own.
    */
   private async modelTurn(turn: number): Promise<TurnResult> {
     const spec = this.turnSpec();
@@ -107,15 +109,12 @@ class Agent {
     let refused = 0;
     for (let call = 1; ; call++) {
       const outcome = await this.callStep(turn, call, spec, budget);
+      if (isBudgetRefused(outcome)) throw new BudgetTooSmallError(outcome.budgetRefused);
       if (isBudgetDenied(outcome)) {
         budgetWaits++;
-        await this.ctx.context.sleep(
-          this.names.budgetWait(turn, budgetWaits),
-          sleepSeconds(outcome.budgetDenied.retryAfterMs),
-        );
+        await awaitBudget(budget as BudgetTurn, this.names.budgetWait(turn, budgetWaits), outcome);
         continue;
       }
-      this.debt = outcome.budgetDebt ?? 0;
       if (!isRateLimited(outcome)) return outcome;
       refused++;
       if (refused === MAX_ATTEMPTS_PER_TURN) throw turnRefused(turn);
@@ -126,19 +125,15 @@ class Agent {
     }
   }
 
-  /** Offload: a reserve step, the call through QStash, a reconcile step. */
+  /** Offload: a reserve step, the call through QStash, a settle step. */
   private async offloadedBudgetTurn(turn: number, spec: TurnSpec, budget: BudgetTurn): Promise<TurnResult> {
-    const counters: BudgetCounters = { reservations: 0, waits: 0 };
-    const estimate = this.estimate(spec);
-    let held: Held | undefined;
+    const counters = { reservations: 0, waits: 0 };
     for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_TURN; attempt++) {
-      held = await reserveBudget(budget, estimate + this.debt, counters, held);
+      const held = await reserveBudget(budget, () => this.estimate(spec), counters);
+      if (isBudgetRefused(held)) throw new BudgetTooSmallError(held.budgetRefused);
       const outcome = await this.offload(this.names.turn(turn, attempt), spec);
-      if (!isRateLimited(outcome)) {
-        // The reservation included the debt: it is spent now, with the call's own tokens.
-        this.debt = await reconcileBudget(budget, held, outcome.usage.totalTokens + this.debt);
-        return outcome;
-      }
+      await settleBudget(budget, held, outcome, attempt);
+      if (!isRateLimited(outcome)) return outcome;
       if (attempt === MAX_ATTEMPTS_PER_TURN) break;
       await this.ctx.context.sleep(
         this.names.rateLimitWait(turn, attempt),
@@ -153,7 +148,7 @@ class Agent {
     call: number,
     spec: TurnSpec,
     budget: BudgetTurn | undefined,
-  ): Promise<TurnOutcome | BudgetDenied> {
+  ): Promise<TurnOutcome | BudgetDenied | BudgetRefused> {
     const stepName = this.names.turn(turn, call);
     if (this.options.mode === "offload") return this.offload(stepName, spec);
     const inline = () =>
@@ -163,9 +158,7 @@ class Agent {
         (signal) => this.callModel(turn, spec, signal),
       );
     return this.ctx.context.run(stepName, () =>
-      budget
-        ? withBudgetInStep(budget, { estimate: this.estimate(spec), debt: this.debt }, inline)
-        : inline(),
+      budget ? withBudgetInStep(budget, () => this.estimate(spec), inline) : inline(),
     );
   }
 
@@ -206,8 +199,19 @@ class Agent {
     }
   }
 
-  private estimate(spec: TurnSpec): number {
-    return estimateTokens(spec.system, spec.messages, this.tools, this.outputAllowance());
+  /**
+   * What the call will count at the provider, from above (prompt, tools with their schemas, output
+   * schema, output allowance). Counted inside the call's step, so replays never count it again.
+   */
+  private async estimate(spec: TurnSpec): Promise<CallEstimate> {
+    const prompt = await estimatePromptTokens({
+      system: spec.system,
+      messages: spec.messages,
+      tools: this.tools,
+      output: spec.output,
+    });
+    const outputTokens = this.outputAllowance();
+    return { tokens: prompt + outputTokens, outputTokens };
   }
 
   private toolTurn(turn: number, last: TurnResult): Promise<AgentToolResult[]> {

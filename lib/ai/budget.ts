@@ -1,6 +1,5 @@
 import type { WorkflowContext } from "@upstash/workflow";
-import type { ModelMessage, ToolSet } from "ai";
-import { COMMANDS_PER_LIMIT_CALL } from "../budgets/budgets";
+import { budgetEventId, budgetTicket, COMMANDS_PER_LIMIT_CALL, type Reservation } from "../budgets/budgets";
 import type { RunServices } from "../workflow/services";
 import type { StepNames } from "./names";
 import { isRateLimited, type TurnOutcome } from "./types";
@@ -15,138 +14,147 @@ export interface BudgetTurn {
   tenant?: string;
 }
 
-/** A reservation held for one model call. */
-export interface Held {
+/** What a call reserves: its whole estimate, of which `outputTokens` is the output allowance. */
+export interface CallEstimate {
   tokens: number;
+  outputTokens: number;
 }
 
-/** Per turn: how many reservations and waits so far (they name the steps). */
-export interface BudgetCounters {
-  reservations: number;
-  waits: number;
-}
-
-/**
- * Reserves `tokens` (plus one request) inside a step; while the budget is spent, sleeps durably until it
- * refills and tries again. `refund` is a previous reservation of this turn that was not used (the
- * provider refused the call): it is given back in the same step.
- */
-export async function reserveBudget(
-  turn: BudgetTurn,
-  tokens: number,
-  counters: BudgetCounters,
-  refund?: Held,
-): Promise<Held> {
-  let pendingRefund = refund;
-  for (;;) {
-    counters.reservations++;
-    const giveBack = pendingRefund;
-    const result = await turn.context.run(turn.names.reserve(turn.turn, counters.reservations), async () => {
-      const { budgets, tracker } = turn.services;
-      if (giveBack) await budgets.reconcile(turn.model, turn.tenant, giveBack.tokens, 0);
-      const reservation = await budgets.reserve({ model: turn.model, tenant: turn.tenant, tokens });
-      tracker.countCommands(turn.runId, (giveBack ? 1 : 0) + 3 * COMMANDS_PER_LIMIT_CALL);
-      return reservation;
-    });
-    pendingRefund = undefined;
-    if (result.granted) return { tokens: result.tokens };
-    counters.waits++;
-    await turn.context.sleep(
-      turn.names.budgetWait(turn.turn, counters.waits),
-      sleepSeconds(result.retryAfterMs),
-    );
-  }
-}
+/** A reservation held for one model call. */
+export type Held = Extract<Reservation, { granted: true }>;
 
 /** A call step that did not call the model: the budget could not grant its reservation yet. */
 export interface BudgetDenied {
-  budgetDenied: { retryAfterMs: number; reason: "tokens" | "requests" };
+  budgetDenied: { retryAt: number; retryAfterMs: number; reason: "tokens" | "requests" | "dollars" };
 }
 
 export function isBudgetDenied(outcome: object): outcome is BudgetDenied {
   return "budgetDenied" in outcome;
 }
 
-/** What a call step reserves: its estimate, plus the run's debt (tokens earlier turns used but could not pay). */
-export interface StepReservation {
-  estimate: number;
-  debt: number;
+/** A call step that did not call the model because no minute of the budget could ever hold the call. */
+export interface BudgetRefused {
+  budgetRefused: string;
+}
+
+export function isBudgetRefused(outcome: object): outcome is BudgetRefused {
+  return "budgetRefused" in outcome;
+}
+
+/** Estimates the call (inside the step: replays never recount it) and checks that it can ever fit. */
+async function estimateInStep(
+  turn: BudgetTurn,
+  estimate: () => Promise<CallEstimate>,
+): Promise<CallEstimate | BudgetRefused> {
+  const call = await estimate();
+  const problem = turn.services.budgets.fitProblem({ model: turn.model, tenant: turn.tenant, ...call });
+  return problem ? { budgetRefused: problem } : call;
+}
+
+/** The waiter's name in the budget's queue: the same on every retry of the turn, so it keeps its place. */
+export function ticketOf(turn: BudgetTurn): string {
+  return budgetTicket(turn.runId, turn.names.turn(turn.turn, 1));
+}
+
+function reserve(turn: BudgetTurn, estimate: CallEstimate): Promise<Reservation> {
+  turn.services.tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
+  return turn.services.budgets.reserve({
+    model: turn.model,
+    tenant: turn.tenant,
+    tokens: estimate.tokens,
+    outputTokens: estimate.outputTokens,
+    ticket: ticketOf(turn),
+  });
+}
+
+/** Settles with the outcome: a refused call spent nothing; an answered one its usage (and the provider's view). */
+async function settle(turn: BudgetTurn, held: Held, outcome: TurnOutcome | undefined): Promise<void> {
+  turn.services.tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
+  const answered = outcome && !isRateLimited(outcome) ? outcome : undefined;
+  await turn.services.budgets.settle({ model: turn.model, tenant: turn.tenant }, held, {
+    called: answered !== undefined,
+    inputTokens: answered?.usage.inputTokens ?? 0,
+    outputTokens: answered?.usage.outputTokens ?? 0,
+    provider: outcome?.rateLimit,
+  });
 }
 
 /**
- * Inside a call step: reserves the estimate and the debt (and one request), calls the model, then
- * settles the reservation with what was really spent: the call's tokens and the debt. A refused or
- * failed call gives the whole reservation back and the debt stays owed. A denied reservation returns
- * without calling the model. What the bucket cannot cover travels on as `budgetDebt`, in the step's
- * result. Once the model answered, a settlement Redis refuses never fails the step (that would call
- * the model again): the shortfall becomes debt instead.
+ * Inside a call step: reserves the estimate (and one request), calls the model, then settles the
+ * reservation with what was really spent, right away, so the unused allowance is free again for the
+ * next call. A denied reservation returns without calling the model. Once the model answered, a
+ * settlement Redis refuses never fails the step (that would call the model again): the reservation
+ * then stays counted until it expires, which only errs on the safe side.
  */
 export async function withBudgetInStep(
   turn: BudgetTurn,
-  { estimate, debt }: StepReservation,
+  estimateCall: () => Promise<CallEstimate>,
   call: () => Promise<TurnOutcome>,
-): Promise<TurnOutcome | BudgetDenied> {
-  const { budgets, tracker } = turn.services;
-  const reservation = await budgets.reserve({
-    model: turn.model,
-    tenant: turn.tenant,
-    tokens: estimate + debt,
-  });
-  tracker.countCommands(turn.runId, 3 * COMMANDS_PER_LIMIT_CALL);
+): Promise<TurnOutcome | BudgetDenied | BudgetRefused> {
+  const estimate = await estimateInStep(turn, estimateCall);
+  if (isBudgetRefused(estimate)) return estimate;
+  const reservation = await reserve(turn, estimate);
   if (!reservation.granted) {
-    return { budgetDenied: { retryAfterMs: reservation.retryAfterMs, reason: reservation.reason } };
+    const { retryAt, retryAfterMs, reason } = reservation;
+    return { budgetDenied: { retryAt, retryAfterMs, reason } };
   }
-  const settle = async (spent: number): Promise<number> => {
-    try {
-      tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
-      return await budgets.reconcile(turn.model, turn.tenant, reservation.tokens, spent);
-    } catch {
-      return Math.max(0, spent - reservation.tokens);
-    }
-  };
   let outcome: TurnOutcome;
   try {
     outcome = await call();
   } catch (error) {
-    await settle(0);
+    await settle(turn, reservation, undefined).catch(() => {});
     throw error;
   }
-  if (isRateLimited(outcome)) {
-    await settle(0);
-    return debt > 0 ? { ...outcome, budgetDebt: debt } : outcome;
-  }
-  const owed = await settle(outcome.usage.totalTokens + debt);
-  return owed > 0 ? { ...outcome, budgetDebt: owed } : outcome;
+  // Settling need not hold the step's result back: it overlaps with the SDK publishing the next step.
+  const settling = settle(turn, reservation, outcome).catch(() => {});
+  if (!turn.services.tracker.defer?.(settling)) await settling;
+  return outcome;
 }
 
-/** After the call: refunds what the estimate over-reserved, or charges what it missed (→ debt if it cannot). */
-export async function reconcileBudget(turn: BudgetTurn, held: Held, usedTokens: number): Promise<number> {
-  return turn.context.run(turn.names.reconcile(turn.turn), async () => {
-    const debt = await turn.services.budgets.reconcile(turn.model, turn.tenant, held.tokens, usedTokens);
-    turn.services.tracker.countCommands(turn.runId, COMMANDS_PER_LIMIT_CALL);
-    return debt;
+/** Offload: reserves in a step of its own, sleeping durably until the budget can grant it. */
+export async function reserveBudget(
+  turn: BudgetTurn,
+  estimateCall: () => Promise<CallEstimate>,
+  counters: { reservations: number; waits: number },
+): Promise<Held | BudgetRefused> {
+  for (;;) {
+    counters.reservations++;
+    const result = await turn.context.run(turn.names.reserve(turn.turn, counters.reservations), async () => {
+      const estimate = await estimateInStep(turn, estimateCall);
+      return isBudgetRefused(estimate) ? estimate : reserve(turn, estimate);
+    });
+    if (isBudgetRefused(result) || result.granted) return result;
+    counters.waits++;
+    await awaitBudget(turn, turn.names.budgetWait(turn.turn, counters.waits), {
+      budgetDenied: { retryAt: result.retryAt, retryAfterMs: result.retryAfterMs, reason: result.reason },
+    });
+  }
+}
+
+/**
+ * Waits durably for the budget: until a settlement makes room for this run (the ledger wakes the
+ * oldest waiters first, with `notify`), at the latest until the time the budget named. A tenant over
+ * its dollars for the day sleeps until the next UTC day.
+ */
+export async function awaitBudget(turn: BudgetTurn, stepName: string, denied: BudgetDenied): Promise<void> {
+  const { retryAt, retryAfterMs, reason } = denied.budgetDenied;
+  if (reason === "dollars") return sleepUntilRetry(turn.context, stepName, retryAt);
+  await turn.context.waitForEvent(stepName, budgetEventId(ticketOf(turn)), {
+    timeout: sleepSeconds(retryAfterMs),
   });
+}
+
+/** Offload: settles the reservation in a step of its own once the call's response is recorded. */
+export async function settleBudget(turn: BudgetTurn, held: Held, outcome: TurnOutcome, attempt: number) {
+  await turn.context.run(turn.names.reconcile(turn.turn, attempt), () => settle(turn, held, outcome));
+}
+
+/** Sleeps until the budget said to come back (QStash wakes on whole seconds: the next one). */
+export function sleepUntilRetry(context: WorkflowContext<unknown>, stepName: string, retryAt: number) {
+  return context.sleepUntil(stepName, Math.ceil(retryAt / 1_000));
 }
 
 /** QStash sleeps are whole seconds; never sleep 0 (that would be a hot loop). */
 export function sleepSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1_000));
-}
-
-/**
- * A deliberately high token estimate for a call (over-reserving is refunded, under-reserving risks a
- * provider 429): ~3 characters per token for the prompt, plus the output allowance.
- */
-export function estimateTokens(
-  system: string | undefined,
-  messages: ModelMessage[],
-  tools: ToolSet,
-  outputAllowance: number,
-): number {
-  const toolText = Object.entries(tools)
-    .map(([name, tool]) => `${name} ${tool.description ?? ""}`)
-    .join(" ");
-  const promptChars = (system?.length ?? 0) + JSON.stringify(messages).length + toolText.length;
-  const perTool = 60;
-  return Math.ceil(promptChars / 3) + Object.keys(tools).length * perTool + outputAllowance;
 }

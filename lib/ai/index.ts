@@ -19,7 +19,7 @@
  * ```
  */
 
-export type { BucketStatus, BudgetStatus } from "../budgets/budgets";
+export { type BucketStatus, type BudgetStatus, BudgetTooSmallError } from "../budgets/budgets";
 export { type BudgetConfig, type BudgetLimits, parseBudgets } from "../budgets/config";
 export type { RunCost, StepCost } from "../cost/compute";
 export { DEFAULT_PRICES, type ModelPrice, type PriceTable, parsePrices, priceTable } from "../cost/pricing";
@@ -27,4 +27,5 @@ export type { AiConfig } from "../workflow/services";
 export { type AgentRun, runAgent } from "./agent";
 export { type ApprovalRecord, type ApprovalStatus, approvalEventId } from "./approvals";
 export * from "./errors";
+export { estimatePromptTokens } from "./tokens";
 export type * from "./types";

@@ -9,7 +9,8 @@ export function stepNames(agent: string) {
     rateLimitWait: (n: number, attempt: number) => `${turn(n)}:rate-limited-${attempt}`,
     reserve: (n: number, attempt: number) => `${turn(n)}:reserve-${attempt}`,
     budgetWait: (n: number, attempt: number) => `${turn(n)}:budget-wait-${attempt}`,
-    reconcile: (n: number) => `${turn(n)}:reconcile`,
+    reconcile: (n: number, attempt = 1) =>
+      attempt === 1 ? `${turn(n)}:reconcile` : `${turn(n)}:reconcile-${attempt}`,
     tool: (n: number, toolName: string, index: number) => `${turn(n)}:${toolName}-${index}`,
     approvalRequest: (n: number, toolName: string, index: number) =>
       `${turn(n)}:approval-${toolName}-${index}`,

@@ -8,6 +8,7 @@ import {
   type ToolSet,
 } from "ai";
 import type { z } from "zod";
+import type { ProviderView } from "../budgets/budgets";
 import type { AgentToolCall, TokenUsage, TurnOutcome, TurnResult } from "./types";
 
 /** Everything one model call needs; the same for inline and offloaded turns. */
@@ -75,10 +76,14 @@ interface ModelCallResult {
   toolCalls: ReadonlyArray<{ toolCallId: string; toolName: string; input: unknown }> | PromiseLike<unknown>;
   finishReason: string | PromiseLike<string>;
   usage: UsageLike | PromiseLike<UsageLike>;
-  response:
-    | { modelId: string; messages: ModelMessage[] }
-    | PromiseLike<{ modelId: string; messages: ModelMessage[] }>;
+  response: ResponseLike | PromiseLike<ResponseLike>;
   output: unknown;
+}
+
+interface ResponseLike {
+  modelId: string;
+  messages: ModelMessage[];
+  headers?: Record<string, string | undefined>;
 }
 
 interface UsageLike {
@@ -100,6 +105,8 @@ export async function toTurnResult(result: ModelCallResult, spec: TurnSpec): Pro
     model: response.modelId,
     responseMessages: response.messages,
   };
+  const rateLimit = providerView(response.headers ?? {});
+  if (rateLimit) turn.rateLimit = rateLimit;
   if (spec.output && turn.toolCalls.length === 0) turn.output = await structuredOutput(result);
   return JSON.parse(JSON.stringify(turn)) as TurnResult;
 }
@@ -132,7 +139,28 @@ export function retryableStatus(
   message: string,
 ): TurnOutcome | undefined {
   if (status !== 429 && status < 500) return undefined;
-  return { rateLimited: { status, retryAfterMs: retryAfterMs(headers), message: message.slice(0, 300) } };
+  const rateLimit = providerView(headers);
+  return {
+    rateLimited: { status, retryAfterMs: retryAfterMs(headers), message: message.slice(0, 300) },
+    ...(rateLimit && { rateLimit }),
+  };
+}
+
+/** OpenAI's `x-ratelimit-{limit,remaining}-{tokens,requests}`: the provider's own view of the key's minute. */
+export function providerView(headers: Record<string, string | undefined>): ProviderView | undefined {
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const read = (name: string) => {
+    const value = Number(lower[`x-ratelimit-${name}`]);
+    return lower[`x-ratelimit-${name}`] !== undefined && Number.isFinite(value) ? value : undefined;
+  };
+  const view: ProviderView = {
+    limitTokens: read("limit-tokens"),
+    remainingTokens: read("remaining-tokens"),
+    limitRequests: read("limit-requests"),
+    remainingRequests: read("remaining-requests"),
+  };
+  const known = Object.entries(view).filter(([, value]) => value !== undefined);
+  return known.length > 0 ? (Object.fromEntries(known) as ProviderView) : undefined;
 }
 
 function retryAfterMs(headers: Record<string, string | undefined>): number {

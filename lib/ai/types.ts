@@ -1,5 +1,6 @@
 import type { LanguageModel, ModelMessage, ToolSet } from "ai";
 import type { z } from "zod";
+import type { ProviderView } from "../budgets/budgets";
 
 /** Tokens of one model call, or summed over a run of the agent. */
 export interface TokenUsage {
@@ -34,15 +35,14 @@ export interface TurnResult {
   responseMessages: ModelMessage[];
   /** Structured output, when `output` was given and this turn answered without tool calls. */
   output?: unknown;
-  /** Tokens the budget could not charge after the call; added to the next turn's reservation. */
-  budgetDebt?: number;
+  /** The provider's `x-ratelimit-*` headers of this call: its own view of the key's minute. */
+  rateLimit?: ProviderView;
 }
 
 /** A model call that the provider refused for rate limiting; the agent sleeps this long, then retries. */
 export interface RateLimited {
   rateLimited: { status: number; retryAfterMs: number; message: string };
-  /** The run's budget debt, still owed (a refused call gives its reservation back). */
-  budgetDebt?: number;
+  rateLimit?: ProviderView;
 }
 
 export type TurnOutcome = TurnResult | RateLimited;
@@ -60,7 +60,10 @@ export interface AgentState {
 export interface AgentBudgetOptions {
   /** Budget per tenant (e.g. a customer id): each tenant gets its own bucket with the model's limits. */
   tenant?: string;
-  /** Output tokens to reserve per turn on top of the prompt estimate (default: maxOutputTokens or 512). */
+  /**
+   * Output tokens to reserve per turn on top of the prompt (default: maxOutputTokens, else 512). The
+   * no-429 guarantee holds when no answer is longer: set maxOutputTokens to make that certain.
+   */
   reserveOutputTokens?: number;
 }
 

@@ -1,28 +1,44 @@
 import { z } from "zod";
 
+/** Limits of one tenant of a model (a customer id, a workflow...): each one optional. */
+export interface TenantLimits {
+  tokensPerMinute?: number;
+  requestsPerMinute?: number;
+  /** Dollars the tenant may spend on this model per UTC day (list prices); over it, its runs pause. */
+  dollarsPerDay?: number;
+}
+
 /**
- * A token and request budget for one model, shared by every run (and, with a tenant key, by every run
- * of that tenant). Both limits are per minute; either may be omitted.
+ * A token and request budget for one model, shared by every run: what the provider allows the API
+ * key (e.g. an OpenAI tier's TPM and RPM). A run with a tenant is held to the model's budget and to
+ * its tenant's: `tenants[name]`, else `perTenant`, else the model's own limits.
  */
 export interface BudgetLimits {
   tokensPerMinute?: number;
   requestsPerMinute?: number;
-  /**
-   * How much of a minute's allowance may be spent at once (default 25%). The rest refills every
-   * second. burst + refill per minute = the limit, so no sliding minute ever exceeds it: that is what
-   * keeps a provider's own sliding-window limit from answering 429.
-   */
+  /** Limits for any tenant not listed in `tenants`. */
+  perTenant?: TenantLimits;
+  tenants?: Record<string, TenantLimits>;
+  /** No longer used (budgets are sliding-minute ledgers now, a whole minute may go at once); accepted so old settings still parse. */
   burstShare?: number;
 }
 
 /** Budgets by model id (as passed to the provider, e.g. "gpt-4o-mini"). */
 export type BudgetConfig = Record<string, BudgetLimits>;
 
-export const DEFAULT_BURST_SHARE = 0.25;
+const perMinute = z.number().int().positive().optional();
+
+const tenantSchema = z.object({
+  tokensPerMinute: perMinute,
+  requestsPerMinute: perMinute,
+  dollarsPerDay: z.number().positive().optional(),
+});
 
 const limitsSchema = z.object({
-  tokensPerMinute: z.number().int().positive().optional(),
-  requestsPerMinute: z.number().int().positive().optional(),
+  tokensPerMinute: perMinute,
+  requestsPerMinute: perMinute,
+  perTenant: tenantSchema.optional(),
+  tenants: z.record(z.string().min(1), tenantSchema).optional(),
   burstShare: z.number().gt(0).max(1).optional(),
 });
 
@@ -51,15 +67,13 @@ export function parseBudgets(text: string | undefined): BudgetConfig {
   return parsed.data;
 }
 
-/** A bucket: `capacity` at most, refilled by `refillPerSecond` every second. */
-export interface BucketShape {
-  limitPerMinute: number;
-  capacity: number;
-  refillPerSecond: number;
-}
-
-export function bucketShape(limitPerMinute: number, burstShare = DEFAULT_BURST_SHARE): BucketShape {
-  const capacity = Math.max(1, Math.floor(limitPerMinute * burstShare));
-  const refillPerSecond = Math.max(1, Math.floor((limitPerMinute - capacity) / 60));
-  return { limitPerMinute, capacity, refillPerSecond };
+/** The limits a tenant of `limits` is held to (besides the model's own). */
+export function tenantLimits(limits: BudgetLimits, tenant: string): TenantLimits {
+  return (
+    limits.tenants?.[tenant] ??
+    limits.perTenant ?? {
+      tokensPerMinute: limits.tokensPerMinute,
+      requestsPerMinute: limits.requestsPerMinute,
+    }
+  );
 }

@@ -39,6 +39,8 @@ class Invocation {
   recoveredStep: string | undefined;
   /** The pipeline sent last; the next one goes out after it, and the response waits for it. */
   sending: Promise<void> = Promise.resolve();
+  /** Work the response waits for but the step's result does not (see `defer`). */
+  readonly deferred: Array<Promise<unknown>> = [];
 }
 
 export const SOURCE_HEADER = "overtime-source";
@@ -85,7 +87,8 @@ export class RunTracker {
           return await withoutStack(await handler(request));
         } finally {
           this.flush();
-          await this.storage.getStore()?.sending;
+          const invocation = this.storage.getStore();
+          await Promise.all([invocation?.sending, ...(invocation?.deferred ?? [])]);
         }
       });
   }
@@ -103,6 +106,17 @@ export class RunTracker {
         onError: ({ error, workflowRunId }) => this.onError(workflow, workflowRunId, error),
       },
     });
+  }
+
+  /**
+   * Lets `work` finish while the SDK publishes the step's result; the HTTP response waits for it (a
+   * serverless function is never frozen with it in flight). False outside an endpoint: await it yourself.
+   */
+  defer(work: Promise<unknown>): boolean {
+    const invocation = this.storage.getStore();
+    if (!invocation) return false;
+    invocation.deferred.push(work.catch(() => {}));
+    return true;
   }
 
   /** Notes a step call and its kind for the current invocation (called by the context wrapper). */

@@ -23,6 +23,8 @@ export interface AiConfig {
   budgets?: BudgetConfig;
   /** Dollar prices for the cost of a run (defaults: Upstash pay-as-you-go, OpenAI list prices). */
   prices?: PriceTable;
+  /** The clock budgets count minutes and days on (epoch ms; default Date.now). The test stack passes QStash's virtual clock. */
+  clock?: () => number;
   /** Step results above this many bytes go to Redis (default 32 KiB); `false` turns the claim check off. */
   claimCheck?: { thresholdBytes?: number } | false;
   /**
@@ -39,7 +41,15 @@ export function createRunServices(
 ): { services: RunServices; claimCheck: ClaimCheck | undefined; prices: PriceTable } {
   const { store, tracker } = parts;
   tracker.readUsage = usageOfStepResult;
-  const budgets = new Budgets(store.redis, config.budgets ?? {}, store.keys.budgetPrefix());
+  const prices = config.prices ?? priceTable();
+  const budgets = new Budgets(store.redis, config.budgets ?? {}, store.keys.budgetPrefix(), {
+    prices,
+    now: config.clock,
+    // workflowRunId: QStash keeps the event for a wait that has not started yet (lookback).
+    notify: async (eventId, workflowRunId) => {
+      await parts.client.notify({ eventId, workflowRunId });
+    },
+  });
   const approvals = new Approvals(store, parts.client);
   const claimCheck =
     config.claimCheck === false
@@ -62,6 +72,6 @@ export function createRunServices(
       }),
     },
     claimCheck,
-    prices: config.prices ?? priceTable(),
+    prices,
   };
 }

@@ -14,12 +14,11 @@ export const ARTIFACTS = path.join(ROOT, "test-artifacts", "dashboard");
 export const TRIGGER_SECRET = "e2e-trigger-secret-0123456789";
 export const DASHBOARD_TOKEN = "e2e-dashboard-token-0123456789";
 /**
- * Real budgets, so the budgets page has meters that move when an agent runs. Nearly all of the minute
- * is burst, so the bucket refills slowly (1 token/s) and a run's use stays on the meter while the test
- * looks at it, and no run ever has to wait for its budget.
+ * Real budgets, so the budgets page has meters that move when an agent runs: a run's use stays on the
+ * meter for the sliding minute after its calls, and no run ever has to wait for its budget.
  */
 export const BUDGETS = {
-  "gpt-4o-mini": { tokensPerMinute: 60_000, requestsPerMinute: 10_000, burstShare: 0.999 },
+  "gpt-4o-mini": { tokensPerMinute: 60_000, requestsPerMinute: 10_000 },
 };
 
 const CHROMIUM_ARGS = [

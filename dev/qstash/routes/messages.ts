@@ -80,7 +80,7 @@ export function messageRoutes(engine: Engine): Route[] {
               headers,
               body,
               callerIp: ctx.callerIp,
-              nowMs,
+              nowMs: engine.clock.now(),
               limits: engine.limits,
             });
           }

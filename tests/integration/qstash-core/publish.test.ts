@@ -344,6 +344,17 @@ describe("publish and delivery", () => {
     expect((await h.client.urlGroups.list()).map((g) => g.name)).not.toContain("group-a");
   });
 
+  it("accepts a batch item with an absolute Not-Before (what context.sleepUntil publishes)", async () => {
+    const inAMinute = Math.ceil(Date.now() / 1000) + 60;
+    const [queued] = await h.client.batchJSON([
+      { url: `${h.endpoint.url}/not-before`, body: { n: 1 }, notBefore: inAMinute },
+    ]);
+    expect(queued?.messageId).toBeDefined();
+    const message = await h.client.messages.get(queued?.messageId as string);
+    expect(message.notBefore).toBe(inAMinute * 1000);
+    await h.client.messages.delete(queued?.messageId as string);
+  });
+
   it("lists message events newest first through client.logs (GET /v2/events)", async () => {
     const { messageId } = await h.client.publish({ url: `${h.endpoint.url}/logged`, body: "l" });
     await h.endpoint.waitFor(() => h.endpoint.on("/logged").length === 1);

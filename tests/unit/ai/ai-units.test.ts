@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { stepNames } from "@/lib/ai/names";
 import { usageOfStepResult } from "@/lib/ai/usage";
-import { BudgetConfigError, bucketShape, parseBudgets } from "@/lib/budgets/config";
+import { BudgetConfigError, parseBudgets, tenantLimits } from "@/lib/budgets/config";
 import { messagesForStep, runCost } from "@/lib/cost/compute";
 import { PriceTableError, parsePrices, priceOf, priceTable } from "@/lib/cost/pricing";
 import type { StepRecord } from "@/lib/runs/store";
@@ -50,10 +50,20 @@ describe("cost", () => {
 });
 
 describe("budgets config", () => {
-  it("shapes a bucket so burst + a minute of refill never exceeds the limit", () => {
-    const shape = bucketShape(60_000);
-    expect(shape).toEqual({ limitPerMinute: 60_000, capacity: 15_000, refillPerSecond: 750 });
-    expect(shape.capacity + shape.refillPerSecond * 60).toBeLessThanOrEqual(60_000);
+  it("holds a tenant to its own limits, else the per-tenant default, else the model's", () => {
+    const limits =
+      parseBudgets(
+        '{"m":{"tokensPerMinute":1000,"perTenant":{"tokensPerMinute":100},"tenants":{"a":{"dollarsPerDay":5}}}}',
+      ).m ?? {};
+    expect(tenantLimits(limits, "a")).toEqual({ dollarsPerDay: 5 });
+    expect(tenantLimits(limits, "b")).toEqual({ tokensPerMinute: 100 });
+    expect(tenantLimits({ tokensPerMinute: 7 }, "b")).toEqual({
+      tokensPerMinute: 7,
+      requestsPerMinute: undefined,
+    });
+    expect(() => parseBudgets('{"m":{"tenants":{"a":{"dollarsPerDay":0}}}}')).toThrow(
+      /m\.tenants\.a\.dollarsPerDay/,
+    );
   });
 
   it("parses budgets from JSON and names the bad field", () => {

@@ -2,22 +2,25 @@ import { describe, expect, it } from "vitest";
 import { type BudgetTurn, withBudgetInStep } from "@/lib/ai/budget";
 import { stepNames } from "@/lib/ai/names";
 import type { TurnOutcome, TurnResult } from "@/lib/ai/types";
-import type { Reservation, ReservationRequest } from "@/lib/budgets/budgets";
+import type { Reservation, ReservationRequest, Settlement } from "@/lib/budgets/budgets";
 
-/** Records what the step asks of the budget; `grant` decides the reservation, `shortfall` the debt. */
-function fakeTurn(options: { grant: boolean; shortfall?: number; redisDown?: boolean }) {
+/** Records what the step asks of the budget; `grant` decides the reservation. */
+function fakeTurn(options: { grant: boolean; redisDown?: boolean }) {
   const calls: string[] = [];
   const budgets = {
+    fitProblem: () => undefined,
     async reserve(request: ReservationRequest): Promise<Reservation> {
-      calls.push(`reserve ${request.tokens}`);
+      calls.push(`reserve ${request.tokens} (${request.outputTokens} output) as ${request.ticket}`);
       return options.grant
-        ? { granted: true, key: request.model, tokens: request.tokens, requests: 1 }
-        : { granted: false, key: request.model, retryAfterMs: 4_000, reason: "tokens" };
+        ? { granted: true, key: request.model, id: "r1", tokens: request.tokens, costMicros: 0 }
+        : { granted: false, key: request.model, retryAt: 64_000, retryAfterMs: 4_000, reason: "tokens" };
     },
-    async reconcile(_model: string, _tenant: string | undefined, reserved: number, used: number) {
-      calls.push(`reconcile ${reserved} -> ${used}`);
+    async settle(_request: unknown, held: { tokens: number }, usage: Settlement) {
+      const provider = usage.provider ? ` provider ${usage.provider.remainingTokens} left` : "";
+      calls.push(
+        `settle ${held.tokens} -> ${usage.called ? usage.inputTokens + usage.outputTokens : "nothing"}${provider}`,
+      );
       if (options.redisDown) throw new Error("Redis is unreachable");
-      return options.shortfall ?? 0;
     },
   };
   const turn = {
@@ -38,65 +41,49 @@ const answer: TurnResult = {
   usage: { inputTokens: 80, outputTokens: 20, totalTokens: 100 },
   model: "gpt-4o-mini",
   responseMessages: [],
+  rateLimit: { limitTokens: 3_000, remainingTokens: 2_900 },
 };
+const estimate = async () => ({ tokens: 500, outputTokens: 64 });
 
 describe("a budgeted call inside its step", () => {
-  it("does not call the model when the reservation is denied", async () => {
+  it("does not call the model when the reservation is denied, and says when to come back", async () => {
     const { turn, calls } = fakeTurn({ grant: false });
     let called = false;
-    const outcome = await withBudgetInStep(turn, { estimate: 500, debt: 0 }, async () => {
+    const outcome = await withBudgetInStep(turn, estimate, async () => {
       called = true;
       return answer;
     });
     expect(called).toBe(false);
-    expect(outcome).toEqual({ budgetDenied: { retryAfterMs: 4_000, reason: "tokens" } });
-    expect(calls).toEqual(["reserve 500"]);
+    expect(outcome).toEqual({ budgetDenied: { retryAt: 64_000, retryAfterMs: 4_000, reason: "tokens" } });
+    // The same ticket on every retry of the turn: the run keeps its place in the queue.
+    expect(calls).toEqual(["reserve 500 (64 output) as wfr_1|a:turn-1"]);
   });
 
-  it("settles the reservation with the tokens the call used", async () => {
+  it("settles right after the call with its usage and the provider's headers", async () => {
     const { turn, calls } = fakeTurn({ grant: true });
-    expect(await withBudgetInStep(turn, { estimate: 500, debt: 0 }, async () => answer)).toEqual(answer);
-    expect(calls).toEqual(["reserve 500", "reconcile 500 -> 100"]);
+    expect(await withBudgetInStep(turn, estimate, async () => answer)).toEqual(answer);
+    expect(calls).toEqual([
+      "reserve 500 (64 output) as wfr_1|a:turn-1",
+      "settle 500 -> 100 provider 2900 left",
+    ]);
   });
 
-  it("carries what the bucket could not charge in the result, for the next turn", async () => {
-    const { turn } = fakeTurn({ grant: true, shortfall: 40 });
-    expect(await withBudgetInStep(turn, { estimate: 60, debt: 0 }, async () => answer)).toMatchObject({
-      budgetDebt: 40,
-    });
-  });
-
-  it("gives everything back when the provider refuses the call or it throws", async () => {
+  it("settles with nothing spent when the provider refuses the call or it throws", async () => {
     const refused: TurnOutcome = { rateLimited: { status: 429, retryAfterMs: 1_000, message: "slow down" } };
     const limited = fakeTurn({ grant: true });
-    expect(await withBudgetInStep(limited.turn, { estimate: 500, debt: 0 }, async () => refused)).toEqual(
-      refused,
-    );
-    expect(limited.calls).toEqual(["reserve 500", "reconcile 500 -> 0"]);
+    expect(await withBudgetInStep(limited.turn, estimate, async () => refused)).toEqual(refused);
+    expect(limited.calls[1]).toBe("settle 500 -> nothing");
 
     const failing = fakeTurn({ grant: true });
-    const boom = withBudgetInStep(failing.turn, { estimate: 500, debt: 0 }, async () => {
+    const boom = withBudgetInStep(failing.turn, estimate, async () => {
       throw new Error("boom");
     });
     await expect(boom).rejects.toThrow("boom");
-    expect(failing.calls).toEqual(["reserve 500", "reconcile 500 -> 0"]);
+    expect(failing.calls[1]).toBe("settle 500 -> nothing");
   });
 
-  it("charges the debt it reserved for, and keeps it owed when the call is refused", async () => {
-    const paid = fakeTurn({ grant: true });
-    await withBudgetInStep(paid.turn, { estimate: 100, debt: 500 }, async () => answer);
-    expect(paid.calls).toEqual(["reserve 600", "reconcile 600 -> 600"]); // 100 used + 500 owed
-
-    const refused: TurnOutcome = { rateLimited: { status: 429, retryAfterMs: 1_000, message: "slow down" } };
-    const owed = fakeTurn({ grant: true });
-    const outcome = await withBudgetInStep(owed.turn, { estimate: 100, debt: 500 }, async () => refused);
-    expect(owed.calls).toEqual(["reserve 600", "reconcile 600 -> 0"]);
-    expect(outcome).toMatchObject({ budgetDebt: 500 });
-  });
-
-  it("never fails the step once the model answered: a settlement Redis refuses becomes debt", async () => {
+  it("never fails the step once the model answered, even when Redis refuses the settlement", async () => {
     const { turn } = fakeTurn({ grant: true, redisDown: true });
-    const outcome = await withBudgetInStep(turn, { estimate: 40, debt: 0 }, async () => answer);
-    expect(outcome).toMatchObject({ text: "hi", budgetDebt: 60 }); // used 100 of the 40 reserved
+    expect(await withBudgetInStep(turn, estimate, async () => answer)).toMatchObject({ text: "hi" });
   });
 });

@@ -49,6 +49,8 @@ describe("RateLimiter", () => {
 
     clock.now = 60_000;
     expect(limits.admit(50, "m")["x-ratelimit-remaining-tokens"]).toBe("20");
+    // The most it ever held in one sliding minute: 60 + 30 (the refused 50 never counted).
+    expect(limits.peaks()).toEqual({ peakTokensPerMinute: 90, peakRequestsPerMinute: 2 });
   });
 
   it("rejects past the request limit, and rejected requests cost nothing", () => {
