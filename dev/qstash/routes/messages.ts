@@ -80,7 +80,7 @@ export function messageRoutes(engine: Engine): Route[] {
               headers,
               body,
               callerIp: ctx.callerIp,
-              nowMs: engine.clock.now(),
+              nowMs,
               limits: engine.limits,
             });
           }
