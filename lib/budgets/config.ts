@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OvertimeError } from "../errors";
 
 /** Limits of one tenant of a model (a customer id, a workflow...): each one optional. */
 export interface TenantLimits {
@@ -44,8 +45,11 @@ const limitsSchema = z.object({
 
 export const budgetConfigSchema = z.record(z.string().min(1), limitsSchema);
 
-export class BudgetConfigError extends Error {
-  override name = "BudgetConfigError";
+export class BudgetConfigError extends OvertimeError {
+  static override readonly code = "budget_config_invalid";
+  constructor(message: string) {
+    super(BudgetConfigError.code, message);
+  }
 }
 
 /** Parses budgets from JSON text (the `OVERTIME_BUDGETS` variable); empty text = no budgets. */

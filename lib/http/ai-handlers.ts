@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "../ai/errors";
 import { runCost, stepCost } from "../cost/compute";
 import type { Overtime } from "../overtime";
 import type { RunRecord, StepRecord } from "../runs/store";
 import { authorized } from "./authorized";
 import { parseJsonBody } from "./body";
-import { ConflictError, NotFoundError, respond, ValidationError } from "./errors";
+import { respond, ValidationError } from "./errors";
 
 /** Routes of the AI layer: approvals and budgets. The Next.js routes are one-line wrappers. */
 export interface AiRouteHandlers {
@@ -25,14 +24,9 @@ export function createAiRouteHandlers(overtime: Overtime): AiRouteHandlers {
         const { body: raw } = await authorized(overtime, request);
         const body = decisionBody.safeParse(parseJsonBody(request, raw, undefined));
         if (!body.success) throw ValidationError.fromZod(body.error);
-        try {
-          const approval = await services.approvals.decide(runId, toolCallId, body.data);
-          return Response.json({ runId, approval });
-        } catch (error) {
-          if (error instanceof ApprovalNotFoundError) throw new NotFoundError(error.message);
-          if (error instanceof ApprovalAlreadyDecidedError) throw new ConflictError(error.message);
-          throw error;
-        }
+        // An unknown or decided approval is a NotFoundError / ConflictError: 404 / 409.
+        const approval = await services.approvals.decide(runId, toolCallId, body.data);
+        return Response.json({ runId, approval });
       }),
 
     budgets: () =>
