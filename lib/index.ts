@@ -40,7 +40,14 @@ export {
   UnauthorizedError,
   ValidationError,
 } from "./http/errors";
-export { createRouter, type OvertimeRouter } from "./http/router";
+export {
+  callerReadAccess,
+  createRouter,
+  type OvertimeRouter,
+  publicReadAccess,
+  type ReadAccess,
+  type RouterOptions,
+} from "./http/router";
 export {
   assertOpaqueId,
   assertUrlSafeId,

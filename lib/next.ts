@@ -16,7 +16,7 @@
  * `misconfigured` naming it, instead of failing the build).
  */
 import { errorResponse } from "./http/errors";
-import { createRouter, type OvertimeRouter } from "./http/router";
+import { createRouter, type OvertimeRouter, type RouterOptions } from "./http/router";
 import type { Overtime } from "./overtime";
 
 export type RouteHandler = (request: Request) => Promise<Response>;
@@ -29,10 +29,7 @@ export interface RouteHandlers {
   DELETE: RouteHandler;
 }
 
-export function createRouteHandlers(
-  getOvertime: () => Overtime,
-  options: { basePath?: string } = {},
-): RouteHandlers {
+export function createRouteHandlers(getOvertime: () => Overtime, options: RouterOptions = {}): RouteHandlers {
   let router: OvertimeRouter | undefined;
   const handle: RouteHandler = async (request) => {
     try {

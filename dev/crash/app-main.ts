@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import { Redis } from "@upstash/redis";
-import { createOvertime, createRouter, defineWorkflow } from "overtime";
+import { createOvertime, createRouter, defineWorkflow, publicReadAccess } from "overtime";
 import { z } from "zod";
 import { readBody, toRequest, writeResponse } from "../support/fetch-bridge";
 
@@ -39,7 +39,7 @@ const overtime = createOvertime({
     },
   },
 });
-const router = createRouter(overtime);
+const router = createRouter(overtime, { readAccess: publicReadAccess });
 
 const server = createServer(async (req, res) => {
   try {

@@ -12,6 +12,7 @@ import {
   type Overtime,
   type OvertimeConfig,
   type OvertimeRouter,
+  publicReadAccess,
   type RunStatus,
 } from "overtime";
 import type { AiConfig } from "overtime/ai";
@@ -128,7 +129,8 @@ export async function createTestStack(options: TestStackOptions): Promise<TestSt
         ai: { clock: dev.qstash.now, ...options.ai },
         deliveryHeaders: options.deliveryHeaders,
       });
-      const router = createRouter(overtime);
+      // A test reads runs without credentials (writes still need the trigger secret).
+      const router = createRouter(overtime, { readAccess: publicReadAccess });
       app.mount(router);
       return { overtime, router };
     };

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { DependencyUnavailableError, UnauthorizedError } from "../errors";
+import type { ReadAccess } from "../http/router";
 import type { SessionVerifier } from "./sessions";
+import { appSessions } from "./sessions";
 
 /**
  * Who may reach the dashboard and the run API. Decided in one place, from two variables:
@@ -167,4 +170,36 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     "sign",
     "verify",
   ]);
+}
+
+/**
+ * The router's read access for an app whose dashboard is this one: the same rules as every dashboard
+ * page (DASHBOARD_TOKEN as a bearer, or a session cookie; open to localhost only without a token).
+ *
+ *   export const { GET, POST, PUT, PATCH, DELETE } = createRouteHandlers(overtime, { readAccess: dashboardReadAccess() });
+ */
+export function dashboardReadAccess(env: Record<string, string | undefined> = process.env): ReadAccess {
+  return async (request) => {
+    const verdict = await checkAccess(
+      resolveAccess(env),
+      {
+        method: request.method,
+        pathname: new URL(request.url).pathname,
+        headers: request.headers,
+        sessionCookie: cookieValue(request.headers.get("cookie"), SESSION_COOKIE),
+      },
+      appSessions(env),
+    );
+    if (verdict.allow) return;
+    if (verdict.status === 503) throw new DependencyUnavailableError("redis", verdict.message);
+    throw new UnauthorizedError(verdict.message);
+  };
+}
+
+function cookieValue(header: string | null, name: string): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import { assertOpaqueId, assertUrlSafeId } from "../ids";
 import { ConfigError, DEFAULT_WORKFLOWS_PATH, type Overtime } from "../overtime";
+import { authenticate } from "../trigger/auth";
 import { createDashboardHandlers } from "./dashboard";
 import { errorResponse, methodNotAllowed, NotFoundError, ValidationError } from "./errors";
 import { createRouteHandlers, type RouteHandlers } from "./handlers";
@@ -11,6 +12,8 @@ interface Route {
   method: string;
   /** Path below the base, e.g. `runs/:runId/steps/:step`; a trailing `*` takes the rest of the path. */
   path: string;
+  /** A read of run data: allowed only past `readAccess` (writes authenticate in their handlers). */
+  read?: true;
   handle(request: Request, params: Record<string, string>): Promise<Response>;
 }
 
@@ -22,6 +25,31 @@ const PARAM_KINDS: Record<string, ParamKind> = {
   step: "opaque",
   toolCallId: "opaque",
 };
+
+/**
+ * Who may read runs, their events and steps, and budgets: resolves to allow, throws an OvertimeError
+ * (401 UnauthorizedError, 503 …) to refuse. Default `callerReadAccess`: the trigger secret, as writes.
+ * `overtime/dashboard`'s `dashboardReadAccess()` admits the dashboard's token and sessions instead.
+ */
+export type ReadAccess = (request: Request) => Promise<void>;
+
+export interface RouterOptions {
+  basePath?: string;
+  readAccess?: ReadAccess;
+}
+
+/** Reads need a trigger-secret caller (bearer or HMAC signature of the empty body), like writes. */
+export function callerReadAccess(overtime: Overtime): ReadAccess {
+  return async (request) => {
+    authenticate(request.headers, "", {
+      secrets: overtime.config.trigger?.secrets ?? {},
+      toleranceSeconds: overtime.config.trigger?.toleranceSeconds,
+    });
+  };
+}
+
+/** For local tools and tests only: anyone may read. */
+export const publicReadAccess: ReadAccess = async () => {};
 
 export interface OvertimeRouter {
   /** Answers any request below the base path (404/405 JSON for the rest); never throws. */
@@ -35,7 +63,8 @@ export interface OvertimeRouter {
  * the raw request path and percent-decoded here (bad encoding → 400), then checked against the id rules
  * before a handler runs.
  */
-export function createRouter(overtime: Overtime, options: { basePath?: string } = {}): OvertimeRouter {
+export function createRouter(overtime: Overtime, options: RouterOptions = {}): OvertimeRouter {
+  const readAccess = options.readAccess ?? callerReadAccess(overtime);
   const basePath = (options.basePath ?? "/api").replace(/\/+$/, "");
   const workflowsPath = overtime.config.workflowsPath ?? DEFAULT_WORKFLOWS_PATH;
   if (workflowsPath !== `${basePath}/workflows`) {
@@ -59,12 +88,23 @@ export function createRouter(overtime: Overtime, options: { basePath?: string } 
       handle: async (_r, p) =>
         methodNotAllowed(["POST"], `POST a JSON input to ${basePath}/trigger/${p.workflow} to start a run.`),
     },
-    { method: "GET", path: "runs", handle: (r) => handlers.listRuns(r) },
-    { method: "GET", path: "runs/:runId", handle: (r, p) => handlers.getRun(r, p.runId as string) },
-    { method: "GET", path: "runs/:runId/events", handle: (r, p) => handlers.runEvents(r, p.runId as string) },
+    { method: "GET", path: "runs", read: true, handle: (r) => handlers.listRuns(r) },
+    {
+      method: "GET",
+      path: "runs/:runId",
+      read: true,
+      handle: (r, p) => handlers.getRun(r, p.runId as string),
+    },
+    {
+      method: "GET",
+      path: "runs/:runId/events",
+      read: true,
+      handle: (r, p) => handlers.runEvents(r, p.runId as string),
+    },
     {
       method: "GET",
       path: "runs/:runId/steps/:step",
+      read: true,
       handle: (r, p) => dashboard.stepDetail(r, p.runId as string, p.step as string),
     },
     {
@@ -79,7 +119,7 @@ export function createRouter(overtime: Overtime, options: { basePath?: string } 
       handle: (r, p) => handlers.decideApproval(r, p.runId as string, p.toolCallId as string),
     },
     { method: "POST", path: "events/:eventId", handle: (r, p) => handlers.notify(r, p.eventId as string) },
-    { method: "GET", path: "budgets", handle: (r) => handlers.budgets(r) },
+    { method: "GET", path: "budgets", read: true, handle: (r) => handlers.budgets(r) },
   ];
   const compiled = routes.map((route) => ({ ...route, segments: route.path.split("/") }));
 
@@ -100,7 +140,9 @@ export function createRouter(overtime: Overtime, options: { basePath?: string } 
           const allowed = [...new Set(matching.map(({ route }) => route.method))];
           return methodNotAllowed(allowed);
         }
-        return await found.route.handle(request, decodeParams(found.params));
+        const params = decodeParams(found.params);
+        if (found.route.read) await readAccess(request);
+        return await found.route.handle(request, params);
       } catch (error) {
         return errorResponse(error);
       }

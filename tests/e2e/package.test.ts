@@ -138,8 +138,11 @@ it("finishes a run through the app's real next start on the stack from the packa
   expect(started.status).toBe(202);
   const { runId } = (await started.json()) as { runId: string };
   const status = async () =>
-    ((await (await fetch(`${url}/api/runs/${runId}`)).json()) as { run: { status: string; output?: string } })
-      .run;
+    (
+      (await (await fetch(`${url}/api/runs/${runId}`, { headers })).json()) as {
+        run: { status: string; output?: string };
+      }
+    ).run;
   await until(async () => (await status()).status === "sleeping", "the run to sleep");
   await fetch(`${stackEnv.QSTASH_URL}/__dev/clock/advance`, {
     method: "POST",

@@ -1,3 +1,4 @@
+import { dashboardReadAccess } from "overtime/dashboard";
 import { createRouteHandlers } from "overtime/next";
 import { app } from "@/app/overtime";
 
@@ -12,4 +13,7 @@ export const runtime = "nodejs";
 export const maxDuration = 300;
 
 /** Overtime's HTTP API (trigger, runs, events, approvals, budgets, workflows): one router, mounted here. */
-export const { DELETE, GET, PATCH, POST, PUT } = createRouteHandlers(() => app().overtime);
+// Reads of run data follow the dashboard's rules (token or session), like the pages.
+export const { DELETE, GET, PATCH, POST, PUT } = createRouteHandlers(() => app().overtime, {
+  readAccess: dashboardReadAccess(),
+});

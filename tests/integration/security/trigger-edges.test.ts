@@ -209,3 +209,30 @@ describe("dependencies down", () => {
     }
   });
 });
+
+describe("reads of run data", () => {
+  it("need the trigger secret by default, or what the app's readAccess admits", async () => {
+    const { createRouter } = await import("@/lib/http/router");
+    const { dashboardReadAccess } = await import("@/lib/dashboard/access");
+    const router = createRouter(t.overtime);
+    const paths = ["/api/runs", "/api/runs/wfr_none", "/api/runs/wfr_none/events", "/api/budgets"];
+    for (const path of paths) {
+      const anonymous = await router.handle(new Request(`${t.url}${path}`));
+      expect(anonymous.status, path).toBe(401);
+    }
+    const withSecret = await router.handle(
+      new Request(`${t.url}/api/runs`, { headers: { authorization: `Bearer ${SECRET}` } }),
+    );
+    expect(withSecret.status).toBe(200);
+
+    const token = "dashboard-token-0123456789";
+    const dashboard = createRouter(t.overtime, {
+      readAccess: dashboardReadAccess({ NODE_ENV: "production", DASHBOARD_TOKEN: token }),
+    });
+    expect((await dashboard.handle(new Request(`${t.url}/api/runs`))).status).toBe(401);
+    const signedIn = await dashboard.handle(
+      new Request(`${t.url}/api/runs`, { headers: { authorization: `Bearer ${token}` } }),
+    );
+    expect(signedIn.status).toBe(200);
+  });
+});
