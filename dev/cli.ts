@@ -209,6 +209,8 @@ function printSummary(command: "dev" | "stack", config: CliEnv, stack: DevStack)
     `    curl -X POST http://127.0.0.1:${config.PORT}/api/trigger/hello \\`,
     `      -H "Authorization: Bearer ${process.env.OVERTIME_TRIGGER_SECRET || DEV_TRIGGER_SECRET}" \\`,
     `      -H "Content-Type: application/json" -d '{"name":"Ada"}'`,
+    "  Skip an hour of sleeps, retries and crons (the virtual clock):",
+    `    curl -X POST ${stack.env.QSTASH_URL}/__dev/clock/advance -d '{"ms":3600000}'`,
     "",
     "  Ctrl-C stops everything.",
     "",
