@@ -75,6 +75,11 @@ export function createRouter(overtime: Overtime, options: { basePath?: string } 
     { method: "POST", path: "runs/:runId/retry", handle: (r, p) => handlers.retryRun(r, p.runId as string) },
     {
       method: "POST",
+      path: "runs/:runId/replay",
+      handle: (r, p) => handlers.replayRun(r, p.runId as string),
+    },
+    {
+      method: "POST",
       path: "runs/:runId/approvals/:toolCallId",
       handle: (r, p) => handlers.decideApproval(r, p.runId as string, p.toolCallId as string),
     },

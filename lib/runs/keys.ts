@@ -41,6 +41,8 @@ export class Keys {
     [`${this.prefix}:runs`, workflow && `wf:${enc(workflow)}`, status && `status:${status}`]
       .filter(Boolean)
       .join(":");
+  /** Runs with a tag, scored by creation time like the other indexes. */
+  tagIndex = (tag: string) => `${this.prefix}:runs:tag:${enc(tag)}`;
   idempotency = (workflow: string, caller: string, key: string) =>
     `${this.prefix}:idem:${enc(workflow)}:${enc(caller)}:${enc(key)}`;
   rateLimitPrefix = () => `${this.prefix}:ratelimit`;

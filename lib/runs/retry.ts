@@ -61,7 +61,7 @@ async function resumeFromDlq(overtime: RunOps, run: RunRecord): Promise<RetriedR
 }
 
 /** The run's whole input: its record may show only a preview of a large one. */
-async function inputOf(overtime: RunOps, run: RunRecord): Promise<unknown> {
+export async function inputOf(overtime: RunOps, run: RunRecord): Promise<unknown> {
   const stored = await overtime.store.fullInput(run.id);
   if (!stored.found) {
     throw new ConflictError(
