@@ -11,9 +11,16 @@ import { ConflictError, NotFoundError, respond, ValidationError } from "./errors
 export interface AiRouteHandlers {
   /** `POST /api/runs/{id}/approvals/{toolCallId}` `{ approved, note? }`. */
   decideApproval(request: Request, runId: string, toolCallId: string): Promise<Response>;
+  /** `GET /api/approvals?status=pending&limit=`: approvals waiting for a person, oldest first. */
+  pendingApprovals(request: Request): Promise<Response>;
   /** `GET /api/budgets`: each budget's limit, remaining use and reset time. */
   budgets(request: Request): Promise<Response>;
 }
+
+const approvalsQuery = z.object({
+  status: z.literal("pending").default("pending"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 const decisionBody = z.object({ approved: z.boolean(), note: z.string().max(2_000).optional() });
 
@@ -33,6 +40,14 @@ export function createAiRouteHandlers(overtime: Overtime): AiRouteHandlers {
           if (error instanceof ApprovalAlreadyDecidedError) throw new ConflictError(error.message);
           throw error;
         }
+      }),
+
+    pendingApprovals: (request) =>
+      respond(async () => {
+        const query = approvalsQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+        if (!query.success) throw ValidationError.fromZod(query.error, "query");
+        const approvals = await services.approvals.pending({ limit: query.data.limit });
+        return Response.json({ approvals, count: approvals.length, now: Date.now() });
       }),
 
     budgets: () =>

@@ -84,6 +84,7 @@ export function createRouter(overtime: Overtime, options: { basePath?: string } 
       handle: (r, p) => handlers.decideApproval(r, p.runId as string, p.toolCallId as string),
     },
     { method: "POST", path: "events/:eventId", handle: (r, p) => handlers.notify(r, p.eventId as string) },
+    { method: "GET", path: "approvals", handle: (r) => handlers.pendingApprovals(r) },
     { method: "GET", path: "budgets", handle: (r) => handlers.budgets(r) },
   ];
   const compiled = routes.map((route) => ({ ...route, segments: route.path.split("/") }));

@@ -50,6 +50,8 @@ export class Keys {
   signaturePrefix = () => `${this.prefix}:sig`;
   /** Tool-call approvals of a run, one field per tool call id. */
   approvals = (runId: string) => `${this.prefix}:run:${enc(runId)}:approvals`;
+  /** Approvals waiting for a person across all runs (member `[runId, toolCallId]` JSON, score requestedAt). */
+  pendingApprovals = () => `${this.prefix}:approvals:pending`;
   /** Tasks a workflow publishes for its run (`lib/runs/tasks.ts`), one field per task id. */
   tasks = (runId: string) => `${this.prefix}:run:${enc(runId)}:tasks`;
   /** The full input of a run whose record keeps only a preview (claim check, see RunStore.updateRun). */
