@@ -17,6 +17,14 @@ interface Props {
 
 const POLL_MS = 2_000;
 
+/** Runs not started by a person's own call are marked, so a schedule's runs do not pass for the user's. */
+const MARKED_SOURCES = new Set(["schedule", "retry", "parent"]);
+const SOURCE_TEXT: Record<string, string> = {
+  schedule: "a schedule",
+  retry: "a retry or replay",
+  parent: "another run (invoke)",
+};
+
 /**
  * The runs page, kept live by re-reading the same page of the API every two seconds (only while the tab
  * is visible): one sorted-set range plus one pipeline per poll, whatever the number of runs.
@@ -94,7 +102,18 @@ function RunRow({ run, now }: { run: RunRecord; now: number }) {
         </Link>
         {run.label && <span className="muted"> {run.label}</span>}
       </td>
-      <td data-label="Workflow">{run.workflow}</td>
+      <td data-label="Workflow">
+        {run.workflow}
+        {MARKED_SOURCES.has(run.source) && (
+          <span
+            className="source-badge"
+            data-source={run.source}
+            title={`Started by ${SOURCE_TEXT[run.source]}`}
+          >
+            {run.source}
+          </span>
+        )}
+      </td>
       <td data-label="Status">
         <StatusBadge status={run.status} />
       </td>

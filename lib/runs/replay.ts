@@ -26,5 +26,6 @@ export async function replayRun(
   }
   const input = options.input !== undefined ? options.input : await inputOf(overtime, run);
   const started = await overtime.start({ workflow: run.workflow, input, source: "retry", retryOf: run.id });
+  await overtime.store.linkRetry(run.id, started.runId);
   return { runId: started.runId };
 }

@@ -37,6 +37,8 @@ export interface RunRecord {
   waitingFor?: string;
   incompatible?: IncompatibleStep;
   retryOf?: string;
+  /** The latest run retried or replayed from this one (the other way of `retryOf`). */
+  retriedAs?: string;
   /** The Idempotency-Key the run was started with, and the caller (trigger secret id) that sent it. */
   idempotencyKey?: string;
   caller?: string;
@@ -223,6 +225,11 @@ export class RunStore {
         pipeline.expire(key, this.ttlSeconds);
       }
     };
+  }
+
+  /** Points a run at the latest run retried or replayed from it (a finished record takes this field only). */
+  async linkRetry(runId: string, retriedAs: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), { retriedAs: JSON.stringify(retriedAs) });
   }
 
   /** Records that a step attempt started (overwrites the previous attempt's start). */
@@ -507,6 +514,7 @@ function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecor
     waitingFor: field("waitingFor") as string | undefined,
     incompatible: field("incompatible") as IncompatibleStep | undefined,
     retryOf: field("retryOf") as string | undefined,
+    retriedAs: field("retriedAs") as string | undefined,
     idempotencyKey: field("idempotencyKey") as string | undefined,
     caller: field("caller") as string | undefined,
     parentRunId: field("parentRunId") as string | undefined,

@@ -189,7 +189,7 @@ describe("trigger, watch, inspect", () => {
   it("opens a step's output on demand", async () => {
     const greet = await stepRow("greet");
     await greet.locator(".step-toggle").click();
-    const detail = page.locator('[data-step-detail="greet"] pre.json');
+    const detail = page.locator('[data-step-detail="greet"] .json');
     await expect.poll(() => detail.textContent(), { timeout: 15_000 }).toContain("Hello, Ada!");
     await page.screenshot({ path: screenshotPath("run-succeeded"), fullPage: true });
   });
@@ -320,7 +320,7 @@ describe("agents: approvals, Jeeves, budgets, tasks", () => {
     await approvalCard().waitFor({ timeout: 30_000 });
     expect(await badge()).toBe("Waiting");
     expect(await approvalCard().textContent()).toContain("publish");
-    expect(await approvalCard().locator("pre.json").textContent()).toContain("Overtime 1.2 is out");
+    expect(await approvalCard().locator(".json").textContent()).toContain("Overtime 1.2 is out");
     await page.screenshot({ path: screenshotPath("run-approval-pending"), fullPage: true });
 
     await approvalCard().locator("input").fill("Checked the wording, ship it");

@@ -213,6 +213,7 @@ describe("run API", () => {
       output: "R-1 shipped",
     });
     expect(await t.waitForRun(editedId)).toMatchObject({ retryOf: runId, output: "R-2 shipped" });
+    expect((await t.getRun(runId)).run?.retriedAs).toBe(editedId);
 
     const invalid = await post(`/api/runs/${encodeURIComponent(runId)}/replay`, {
       input: { sku: "R-3", quantity: -1 },
