@@ -220,7 +220,8 @@ export class RunStore {
     return (pipeline) => {
       for (const tag of tags) {
         const key = this.keys.tagIndex(tag);
-        pipeline.zadd(key, { score: now, member: runId });
+        // NX: a redelivered first step must not move the run in the index.
+        pipeline.zadd(key, { nx: true }, { score: now, member: runId });
         pipeline.zremrangebyscore(key, "-inf", `(${now - this.retentionMs}`);
         pipeline.expire(key, this.ttlSeconds);
       }

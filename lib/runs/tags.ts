@@ -4,6 +4,8 @@ import { ValidationError } from "../errors";
 /** Short lowercase labels: they are index key parts and filter values, so their alphabet is narrow. */
 export const TAG_PATTERN = /^[a-z0-9:_.-]{1,64}$/;
 export const MAX_TAGS = 20;
+/** The trigger header (and what a schedule forwards): comma-separated tags. */
+export const TAGS_HEADER = "overtime-tags";
 
 export const tagSchema = z.string().regex(TAG_PATTERN, "1-64 characters of a-z 0-9 : _ . -");
 
