@@ -9,7 +9,7 @@ import { RelativeTime, useNow } from "./time";
 
 interface Props {
   initial: RunPage;
-  filters: { workflow?: string; status?: RunStatus };
+  filters: { workflow?: string; status?: RunStatus; tag?: string; source?: string };
   cursor?: string;
   pageSize: number;
   renderedAt: number;
@@ -38,6 +38,8 @@ export function RunsTable({ initial, filters, cursor, pageSize, renderedAt }: Pr
     const params = new URLSearchParams({ limit: String(pageSize) });
     if (filters.workflow) params.set("workflow", filters.workflow);
     if (filters.status) params.set("status", filters.status);
+    if (filters.tag) params.set("tag", filters.tag);
+    if (filters.source) params.set("source", filters.source);
     if (cursor) params.set("cursor", cursor);
     let stopped = false;
     const poll = async () => {
@@ -59,7 +61,7 @@ export function RunsTable({ initial, filters, cursor, pageSize, renderedAt }: Pr
       stopped = true;
       clearInterval(timer);
     };
-  }, [filters.workflow, filters.status, cursor, pageSize]);
+  }, [filters.workflow, filters.status, filters.tag, filters.source, cursor, pageSize]);
 
   return (
     <>
@@ -142,6 +144,8 @@ function Pager({ filters, cursor, nextCursor }: Pick<Props, "filters" | "cursor"
     const params = new URLSearchParams();
     if (filters.workflow) params.set("workflow", filters.workflow);
     if (filters.status) params.set("status", filters.status);
+    if (filters.tag) params.set("tag", filters.tag);
+    if (filters.source) params.set("source", filters.source);
     if (next) params.set("cursor", next);
     const text = params.toString();
     return text ? `/?${text}` : "/";
