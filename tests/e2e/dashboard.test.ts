@@ -514,4 +514,24 @@ describe("operating runs: needs you, replay", () => {
       .first()
       .waitFor();
   });
+
+  it("filters the run list by tag and source, and marks runs a schedule or replay started", async () => {
+    const response = await fetch(`${dashboard.url}/api/trigger/hello`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${TRIGGER_SECRET}`,
+        "content-type": "application/json",
+        "overtime-tags": "e2e:tagged",
+      },
+      body: JSON.stringify({ name: "Tagged" }),
+    });
+    const { runId } = (await response.json()) as { runId: string };
+    await page.goto("/?tag=e2e%3Atagged");
+    const rows = page.locator("table.runs tbody tr");
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    expect(await rows.first().getAttribute("data-run-id")).toBe(runId);
+    await page.goto("/?source=retry");
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await rows.first().locator('.source-badge[data-source="retry"]').count()).toBe(1);
+  });
 });
