@@ -182,7 +182,7 @@ export class Approvals {
       const raw = results[i * 2];
       const run = results[i * 2 + 1] as { workflow?: unknown; status?: unknown } | null;
       const record = raw === null || raw === undefined ? undefined : storedJson<ApprovalRecord>(raw);
-      const status = run?.status === undefined || run.status === null ? undefined : String(run.status);
+      const status = run?.status == null ? undefined : String(run.status);
       if (!record || record.status !== "pending" || !status || FINISHED.has(status)) {
         stale.push(JSON.stringify([ref.runId, ref.toolCallId]));
         continue;
