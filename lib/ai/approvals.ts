@@ -183,7 +183,7 @@ export class Approvals {
       const run = results[i * 2 + 1] as { workflow?: unknown; status?: unknown } | null;
       const record = raw === null || raw === undefined ? undefined : storedJson<ApprovalRecord>(raw);
       const status = run?.status == null ? undefined : String(run.status);
-      if (!record || record.status !== "pending" || !status || FINISHED.has(status)) {
+      if (record?.status !== "pending" || !status || FINISHED.has(status)) {
         stale.push(JSON.stringify([ref.runId, ref.toolCallId]));
         continue;
       }
