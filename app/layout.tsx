@@ -29,27 +29,28 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <NavLinks />
           <div className="topbar-side">
             <HealthDot />
-            {signedInWithToken && (
-              <>
-                <form action={signOut}>
-                  <button type="submit" className="link-button">
-                    Sign out
-                  </button>
-                </form>
-                <form action={signOutEverywhere}>
-                  <button
-                    type="submit"
-                    className="link-button"
-                    title="End every dashboard session, on every device"
-                  >
-                    Sign out everywhere
-                  </button>
-                </form>
-              </>
-            )}
           </div>
         </header>
         <main>{children}</main>
+        {/* After the page, so a page's own form is the first submit button, not this one. */}
+        {signedInWithToken && (
+          <footer className="signout">
+            <form action={signOut}>
+              <button type="submit" className="link-button">
+                Sign out
+              </button>
+            </form>
+            <form action={signOutEverywhere}>
+              <button
+                type="submit"
+                className="link-button"
+                title="End every dashboard session, on every device"
+              >
+                Sign out everywhere
+              </button>
+            </form>
+          </footer>
+        )}
       </body>
     </html>
   );

@@ -1,6 +1,14 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { InvalidCursorError, RUN_STATUSES, type RunPage, type RunStatus } from "overtime";
+import {
+  InvalidCursorError,
+  RUN_STATUSES,
+  type RunPage,
+  type RunStatus,
+  TAG_PATTERN,
+  TRIGGER_SOURCES,
+  type TriggerSource,
+} from "overtime";
 import { RunsFilters } from "./_components/runs-filters";
 import { RunsTable } from "./_components/runs-table";
 import { ConfigurationProblem, EmptyState, PageHeader } from "./_components/states";
@@ -15,6 +23,8 @@ interface Query {
   status?: string;
   cursor?: string;
   q?: string;
+  tag?: string;
+  source?: string;
 }
 
 export default async function RunsPage({ searchParams }: { searchParams: Promise<Query> }) {
@@ -25,6 +35,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const workflow = query.workflow || undefined;
   const status = RUN_STATUSES.includes(query.status as RunStatus) ? (query.status as RunStatus) : undefined;
   const search = query.q?.trim();
+  // Bad values are ignored here (the API answers them with 400): a hand-edited URL still shows a page.
+  const tag = query.tag && TAG_PATTERN.test(query.tag) ? query.tag : undefined;
+  const source = TRIGGER_SOURCES.includes(query.source as TriggerSource)
+    ? (query.source as TriggerSource)
+    : undefined;
 
   if (search) {
     const found = (await store.getRun(search)) ?? (await store.getRun(`wfr_${search}`));
@@ -37,6 +52,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
     page = await loaded.overtime.runs.list({
       workflow,
       status,
+      tag,
+      source,
       cursor: query.cursor || undefined,
       limit: PAGE_SIZE,
     });
@@ -44,7 +61,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
     if (!(error instanceof InvalidCursorError)) throw error;
     cursorProblem = error.message;
   }
-  const filters = { workflow, status };
+  const filters = { workflow, status, tag, source };
 
   return (
     <section>
@@ -53,7 +70,14 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           Trigger a run
         </Link>
       </PageHeader>
-      <RunsFilters workflows={registry.names()} workflow={workflow} status={status} search={search} />
+      <RunsFilters
+        workflows={registry.names()}
+        workflow={workflow}
+        status={status}
+        tag={tag}
+        source={source}
+        search={search}
+      />
       {search && (
         <p className="notice">
           No run with id <code>{search}</code> (runs are kept for the retention period).
@@ -61,11 +85,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
       )}
       {cursorProblem && <p className="notice bad">{cursorProblem}</p>}
       {page && page.runs.length === 0 && !query.cursor ? (
-        <NoRuns filtered={Boolean(workflow || status)} />
+        <NoRuns filtered={Boolean(workflow || status || tag || source)} />
       ) : (
         page && (
           <RunsTable
-            key={`${workflow}:${status}:${query.cursor}`}
+            key={`${workflow}:${status}:${tag}:${source}:${query.cursor}`}
             initial={page}
             filters={filters}
             cursor={query.cursor || undefined}

@@ -67,6 +67,7 @@ export {
 } from "./overtime";
 export { RUN_EVENTS, type RunEventName } from "./runs/event-names";
 export { type KeyBuilder, keyBuilder, RUN_STATUSES, type RunStatus, TERMINAL_STATUSES } from "./runs/keys";
+export type { ReplayOptions } from "./runs/replay";
 export type { RetryMode } from "./runs/retry";
 export type {
   IncompatibleStep,
@@ -78,7 +79,8 @@ export type {
   StepUsage,
   TriggerSource,
 } from "./runs/store";
-export { InvalidCursorError } from "./runs/store";
+export { InvalidCursorError, TRIGGER_SOURCES } from "./runs/store";
+export { MAX_TAGS, parseTags, TAG_PATTERN, TAGS_HEADER } from "./runs/tags";
 export { publishRunTasks, type RunTask, readRunTasks } from "./runs/tasks";
 export { isLastAttempt } from "./runs/tracking";
 export {

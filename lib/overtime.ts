@@ -7,6 +7,7 @@ import { cancelRun } from "./runs/cancel";
 import { runEventStream, type StreamOptions } from "./runs/events";
 import { type KeyBuilder, keyBuilder } from "./runs/keys";
 import { createReconciler } from "./runs/reconcile";
+import { type ReplayOptions, replayRun } from "./runs/replay";
 import { type RetriedRun, type RetryMode, retryRun } from "./runs/retry";
 import { type ListOptions, type RunPage, type RunRecord, RunStore, type StepRecord } from "./runs/store";
 import { RunTracker } from "./runs/tracking";
@@ -106,6 +107,8 @@ export interface OvertimeRuns {
   cancel(runId: string): Promise<void>;
   /** Resumes a failed run from its failed step, or restarts it with the same input (`auto` picks). */
   retry(runId: string, mode?: RetryMode): Promise<RetriedRun>;
+  /** Starts a finished run (succeeded too) again as a new run, with its input or an edited one. */
+  replay(runId: string, options?: ReplayOptions): Promise<{ runId: string }>;
   /** Server-Sent Events of the run: its history, then live events, ending after its final status. */
   events(runId: string, options?: StreamOptions): ReadableStream<Uint8Array>;
 }
@@ -203,6 +206,9 @@ function createRuns(
     },
     async retry(runId, mode = "auto") {
       return retryRun(overtime, await required(runId), mode);
+    },
+    async replay(runId, options) {
+      return replayRun(overtime, await required(runId), options);
     },
     events: (runId, options) => runEventStream(store, runId, options),
   };

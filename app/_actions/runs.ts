@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import type { RetryMode } from "overtime";
-import { NotFoundError } from "overtime";
+import { ConflictError, NotFoundError, ValidationError } from "overtime";
 import { ApprovalAlreadyDecidedError, ApprovalNotFoundError } from "overtime/ai";
 import { type ActionResult, actionResult, loadOvertime } from "@/app/_lib/server";
 
@@ -28,6 +28,31 @@ export async function retryRunAction(runId: string, mode: RetryMode): Promise<Ac
     const { overtime } = await requireRun(runId);
     const retried = await overtime.runs.retry(runId, mode);
     return { ok: true, runId: retried.runId };
+  });
+}
+
+/** `inputJson` empty = the run's own input; otherwise JSON checked by the workflow's schema. */
+export async function replayRunAction(runId: string, inputJson?: string): Promise<ActionResult> {
+  return actionResult(async () => {
+    const { overtime } = await requireRun(runId);
+    let input: unknown;
+    if (inputJson !== undefined && inputJson.trim() !== "") {
+      try {
+        input = JSON.parse(inputJson);
+      } catch {
+        return { ok: false, error: "The edited input is not valid JSON." };
+      }
+    }
+    try {
+      const replayed = await overtime.runs.replay(runId, input === undefined ? {} : { input });
+      return { ok: true, runId: replayed.runId };
+    } catch (error) {
+      // A bad edited input names its fields; a run that is not finished says so.
+      if (error instanceof ValidationError || error instanceof ConflictError) {
+        return { ok: false, error: error.message };
+      }
+      throw error;
+    }
   });
 }
 

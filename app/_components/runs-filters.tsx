@@ -1,20 +1,22 @@
 "use client";
 
 import Link from "next/link";
-import { RUN_STATUSES, type RunStatus } from "overtime";
+import { RUN_STATUSES, type RunStatus, TRIGGER_SOURCES, type TriggerSource } from "overtime";
 import type { ChangeEvent } from "react";
 
 interface Props {
   workflows: string[];
   workflow?: string;
   status?: RunStatus;
+  tag?: string;
+  source?: TriggerSource;
   search?: string;
 }
 
 const submitForm = (event: ChangeEvent<HTMLSelectElement>) => event.currentTarget.form?.requestSubmit();
 
 /** A plain GET form: filters live in the URL, so a filtered view can be bookmarked and shared. */
-export function RunsFilters({ workflows, workflow, status, search }: Props) {
+export function RunsFilters({ workflows, workflow, status, tag, source, search }: Props) {
   return (
     <form className="filters" method="get" action="/">
       <label>
@@ -39,13 +41,28 @@ export function RunsFilters({ workflows, workflow, status, search }: Props) {
           ))}
         </select>
       </label>
+      <label>
+        <span>Source</span>
+        <select name="source" defaultValue={source ?? ""} onChange={submitForm}>
+          <option value="">Any source</option>
+          {TRIGGER_SOURCES.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <span>Tag</span>
+        <input name="tag" placeholder="team:alpha" defaultValue={tag ?? ""} autoComplete="off" />
+      </label>
       <label className="grow">
         <span>Run id</span>
         <input name="q" type="search" placeholder="wfr_…" defaultValue={search ?? ""} autoComplete="off" />
       </label>
       <div className="filters-actions">
         <button type="submit">Apply</button>
-        {(workflow || status || search) && <Link href="/">Clear</Link>}
+        {(workflow || status || tag || source || search) && <Link href="/">Clear</Link>}
       </div>
     </form>
   );

@@ -9,13 +9,21 @@ import { RelativeTime, useNow } from "./time";
 
 interface Props {
   initial: RunPage;
-  filters: { workflow?: string; status?: RunStatus };
+  filters: { workflow?: string; status?: RunStatus; tag?: string; source?: string };
   cursor?: string;
   pageSize: number;
   renderedAt: number;
 }
 
 const POLL_MS = 2_000;
+
+/** Runs not started by a person's own call are marked, so a schedule's runs do not pass for the user's. */
+const MARKED_SOURCES = new Set(["schedule", "retry", "parent"]);
+const SOURCE_TEXT: Record<string, string> = {
+  schedule: "a schedule",
+  retry: "a retry or replay",
+  parent: "another run (invoke)",
+};
 
 /**
  * The runs page, kept live by re-reading the same page of the API every two seconds (only while the tab
@@ -30,6 +38,8 @@ export function RunsTable({ initial, filters, cursor, pageSize, renderedAt }: Pr
     const params = new URLSearchParams({ limit: String(pageSize) });
     if (filters.workflow) params.set("workflow", filters.workflow);
     if (filters.status) params.set("status", filters.status);
+    if (filters.tag) params.set("tag", filters.tag);
+    if (filters.source) params.set("source", filters.source);
     if (cursor) params.set("cursor", cursor);
     let stopped = false;
     const poll = async () => {
@@ -51,7 +61,7 @@ export function RunsTable({ initial, filters, cursor, pageSize, renderedAt }: Pr
       stopped = true;
       clearInterval(timer);
     };
-  }, [filters.workflow, filters.status, cursor, pageSize]);
+  }, [filters.workflow, filters.status, filters.tag, filters.source, cursor, pageSize]);
 
   return (
     <>
@@ -94,7 +104,18 @@ function RunRow({ run, now }: { run: RunRecord; now: number }) {
         </Link>
         {run.label && <span className="muted"> {run.label}</span>}
       </td>
-      <td data-label="Workflow">{run.workflow}</td>
+      <td data-label="Workflow">
+        {run.workflow}
+        {MARKED_SOURCES.has(run.source) && (
+          <span
+            className="source-badge"
+            data-source={run.source}
+            title={`Started by ${SOURCE_TEXT[run.source]}`}
+          >
+            {run.source}
+          </span>
+        )}
+      </td>
       <td data-label="Status">
         <StatusBadge status={run.status} />
       </td>
@@ -123,6 +144,8 @@ function Pager({ filters, cursor, nextCursor }: Pick<Props, "filters" | "cursor"
     const params = new URLSearchParams();
     if (filters.workflow) params.set("workflow", filters.workflow);
     if (filters.status) params.set("status", filters.status);
+    if (filters.tag) params.set("tag", filters.tag);
+    if (filters.source) params.set("source", filters.source);
     if (next) params.set("cursor", next);
     const text = params.toString();
     return text ? `/?${text}` : "/";

@@ -84,18 +84,21 @@ function PlanView({ plan }: { plan: SchedulePlan }) {
           </p>
         </EmptyState>
       ) : (
-        <ul className="schedule-list">
-          {declared.map(({ desired, current, changes }) => (
-            <DeclaredRow key={desired.scheduleId} desired={desired} current={current} changes={changes} />
-          ))}
-          {plan.delete.map((schedule) => (
-            <QStashOnlyRow
-              key={schedule.scheduleId}
-              schedule={schedule}
-              why="No longer declared: sync deletes it."
-            />
-          ))}
-        </ul>
+        <>
+          <h2 className="section-title">Declared schedules</h2>
+          <ul className="schedule-list">
+            {declared.map(({ desired, current, changes }) => (
+              <DeclaredRow key={desired.scheduleId} desired={desired} current={current} changes={changes} />
+            ))}
+            {plan.delete.map((schedule) => (
+              <QStashOnlyRow
+                key={schedule.scheduleId}
+                schedule={schedule}
+                why="No longer declared: sync deletes it."
+              />
+            ))}
+          </ul>
+        </>
       )}
       {(plan.external.length > 0 || plan.foreign.length > 0) && (
         <>

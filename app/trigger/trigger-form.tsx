@@ -3,6 +3,7 @@
 import { checkField, type FormField, initialText, type RawValue } from "overtime/dashboard";
 import { useActionState, useState } from "react";
 import { type TriggerState, triggerAction } from "@/app/_actions/trigger";
+import { TAGS_FIELD } from "@/app/_lib/trigger-fields";
 
 /**
  * Fields from the workflow's input schema. Each is checked when it loses focus; the server checks the
@@ -40,6 +41,22 @@ export function TriggerForm({ workflow, fields }: { workflow: string; fields: Fo
           onBlur={onBlur}
         />
       ))}
+      <div className={`field ${state.problems[TAGS_FIELD] ? "invalid" : ""}`}>
+        <label htmlFor="trigger-tags">Tags (optional, comma-separated)</label>
+        <input
+          id="trigger-tags"
+          name={TAGS_FIELD}
+          placeholder="team:alpha, nightly"
+          defaultValue={String(state.values[TAGS_FIELD] ?? "")}
+          aria-invalid={state.problems[TAGS_FIELD] ? true : undefined}
+          aria-describedby={state.problems[TAGS_FIELD] ? "trigger-tags-problem" : undefined}
+        />
+        {state.problems[TAGS_FIELD] && (
+          <span className="field-error" id="trigger-tags-problem" role="alert">
+            {state.problems[TAGS_FIELD]}
+          </span>
+        )}
+      </div>
       {state.error && (
         <p className="notice bad" id="trigger-error" role="alert">
           {state.error}

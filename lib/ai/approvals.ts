@@ -21,6 +21,16 @@ export interface ApprovalRecord {
   note?: string;
 }
 
+/** A pending approval with the run it belongs to (the needs-you list). */
+export interface PendingApproval extends ApprovalRecord {
+  runId: string;
+  workflow: string;
+}
+
+const FINISHED = new Set(["succeeded", "failed", "canceled"]);
+
+const pendingMember = (runId: string, toolCallId: string) => JSON.stringify([runId, toolCallId]);
+
 export interface Decision {
   approved: boolean;
   note?: string;
@@ -50,6 +60,7 @@ record.decidedAt = tonumber(ARGV[3])
 if ARGV[4] ~= '' then record.note = ARGV[4] end
 local encoded = cjson.encode(record)
 redis.call('HSET', KEYS[1], ARGV[1], encoded)
+redis.call('ZREM', KEYS[2], ARGV[5])
 return 'ok:' .. encoded
 `;
 
@@ -62,6 +73,7 @@ for field, value in pairs(cjson.decode(ARGV[2])) do record[field] = value end
 if not record.decidedAt then record.decidedAt = tonumber(ARGV[3]) end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(record))
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+redis.call('ZREM', KEYS[2], ARGV[5])
 return 1
 `;
 
@@ -85,7 +97,17 @@ export class Approvals {
     const key = this.store.keys.approvals(runId);
     const patch = JSON.stringify({ status: outcome.status, ...(outcome.note && { note: outcome.note }) });
     const settle: Op = (pipeline) => {
-      pipeline.eval(SETTLE, [key], [toolCallId, patch, String(Date.now()), String(this.store.ttlSeconds)]);
+      pipeline.eval(
+        SETTLE,
+        [key, this.store.keys.pendingApprovals()],
+        [
+          toolCallId,
+          patch,
+          String(Date.now()),
+          String(this.store.ttlSeconds),
+          pendingMember(runId, toolCallId),
+        ],
+      );
     };
     return [settle, this.store.emit(runId, "approval.settled", { toolCallId, ...outcome })];
   }
@@ -105,8 +127,8 @@ export class Approvals {
     const raw = String(
       await this.store.redis.eval<string[], unknown>(
         DECIDE,
-        [key],
-        [toolCallId, status, String(Date.now()), decision.note ?? ""],
+        [key, this.store.keys.pendingApprovals()],
+        [toolCallId, status, String(Date.now()), decision.note ?? "", pendingMember(runId, toolCallId)],
       ),
     );
     if (raw === "missing") {
@@ -132,11 +154,55 @@ export class Approvals {
     return record;
   }
 
+  /**
+   * Approvals waiting for a person across runs, oldest first. Entries whose run ended without a decision
+   * (canceled, failed, expired) are dropped from the index as they are met.
+   */
+  async pending(options: { limit?: number } = {}): Promise<PendingApproval[]> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), 500);
+    const index = this.store.keys.pendingApprovals();
+    const members = await this.store.redis.zrange<string[]>(index, 0, limit - 1);
+    if (members.length === 0) return [];
+    const refs = members.map((member) => {
+      const [runId, toolCallId] = (typeof member === "string" ? JSON.parse(member) : member) as [
+        string,
+        string,
+      ];
+      return { member, runId, toolCallId };
+    });
+    const pipeline = this.store.redis.pipeline();
+    for (const ref of refs) {
+      pipeline.hget(this.store.keys.approvals(ref.runId), ref.toolCallId);
+      pipeline.hmget(this.store.keys.run(ref.runId), "workflow", "status");
+    }
+    const results = await pipeline.exec<unknown[]>();
+    const found: PendingApproval[] = [];
+    const stale: string[] = [];
+    for (const [i, ref] of refs.entries()) {
+      const raw = results[i * 2];
+      const run = results[i * 2 + 1] as { workflow?: unknown; status?: unknown } | null;
+      const record = raw === null || raw === undefined ? undefined : storedJson<ApprovalRecord>(raw);
+      const status = run?.status == null ? undefined : String(run.status);
+      if (record?.status !== "pending" || !status || FINISHED.has(status)) {
+        stale.push(JSON.stringify([ref.runId, ref.toolCallId]));
+        continue;
+      }
+      found.push({ ...record, runId: ref.runId, workflow: String(run?.workflow) });
+    }
+    if (stale.length > 0) await this.store.redis.zrem(index, ...stale);
+    return found;
+  }
+
   private write(runId: string, record: ApprovalRecord): Op {
     const key = this.store.keys.approvals(runId);
     return (pipeline) => {
       pipeline.hset(key, { [record.toolCallId]: JSON.stringify(record) });
       pipeline.expire(key, this.store.ttlSeconds);
+      if (record.status === "pending") {
+        const index = this.store.keys.pendingApprovals();
+        pipeline.zadd(index, { score: record.requestedAt, member: pendingMember(runId, record.toolCallId) });
+        pipeline.expire(index, this.store.ttlSeconds);
+      }
     };
   }
 }

@@ -25,7 +25,7 @@ export type { RunCost, StepCost } from "../cost/compute";
 export { DEFAULT_PRICES, type ModelPrice, type PriceTable, parsePrices, priceTable } from "../cost/pricing";
 export type { AiConfig } from "../workflow/services";
 export { type AgentRun, runAgent } from "./agent";
-export { type ApprovalRecord, type ApprovalStatus, approvalEventId } from "./approvals";
+export { type ApprovalRecord, type ApprovalStatus, approvalEventId, type PendingApproval } from "./approvals";
 export * from "./errors";
 export { estimatePromptTokens } from "./tokens";
 export type * from "./types";

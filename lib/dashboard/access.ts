@@ -60,7 +60,7 @@ export function hasOwnAuth(method: string, pathname: string): boolean {
   return (
     pathname.startsWith("/api/trigger/") ||
     pathname.startsWith("/api/events/") ||
-    /^\/api\/runs\/[^/]+\/(cancel|retry|approvals\/[^/]+)$/.test(pathname)
+    /^\/api\/runs\/[^/]+\/(cancel|retry|replay|approvals\/[^/]+)$/.test(pathname)
   );
 }
 

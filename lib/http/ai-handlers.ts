@@ -10,9 +10,16 @@ import { respond, ValidationError } from "./errors";
 export interface AiRouteHandlers {
   /** `POST /api/runs/{id}/approvals/{toolCallId}` `{ approved, note? }`. */
   decideApproval(request: Request, runId: string, toolCallId: string): Promise<Response>;
+  /** `GET /api/approvals?status=pending&limit=`: approvals waiting for a person, oldest first. */
+  pendingApprovals(request: Request): Promise<Response>;
   /** `GET /api/budgets`: each budget's limit, remaining use and reset time. */
   budgets(request: Request): Promise<Response>;
 }
+
+const approvalsQuery = z.object({
+  status: z.literal("pending").default("pending"),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 const decisionBody = z.object({ approved: z.boolean(), note: z.string().max(2_000).optional() });
 
@@ -27,6 +34,14 @@ export function createAiRouteHandlers(overtime: Overtime): AiRouteHandlers {
         // An unknown or decided approval is a NotFoundError / ConflictError: 404 / 409.
         const approval = await services.approvals.decide(runId, toolCallId, body.data);
         return Response.json({ runId, approval });
+      }),
+
+    pendingApprovals: (request) =>
+      respond(async () => {
+        const query = approvalsQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+        if (!query.success) throw ValidationError.fromZod(query.error, "query");
+        const approvals = await services.approvals.pending({ limit: query.data.limit });
+        return Response.json({ approvals, count: approvals.length, now: Date.now() });
       }),
 
     budgets: () =>

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { assertOpaqueId, assertUrlSafeId } from "../ids";
 import type { Overtime } from "../overtime";
 import { RUN_STATUSES } from "../runs/keys";
-import { InvalidCursorError, type RunRecord, type StepRecord } from "../runs/store";
+import { InvalidCursorError, type RunRecord, type StepRecord, TRIGGER_SOURCES } from "../runs/store";
+import { tagSchema, tagsFromHeader } from "../runs/tags";
 import { readRunTasks } from "../runs/tasks";
 import { unknownWorkflowMessage } from "../workflow/registry";
 import { type AiRouteHandlers, createAiRouteHandlers, runDetails } from "./ai-handlers";
@@ -20,16 +21,28 @@ export interface RouteHandlers extends AiRouteHandlers {
   getRun(request: Request, runId: string): Promise<Response>;
   cancelRun(request: Request, runId: string): Promise<Response>;
   retryRun(request: Request, runId: string): Promise<Response>;
+  replayRun(request: Request, runId: string): Promise<Response>;
   runEvents(request: Request, runId: string): Promise<Response>;
   notify(request: Request, eventId: string): Promise<Response>;
 }
 
+const time = z.union([
+  z.coerce.number().int().nonnegative(),
+  z.iso.datetime({ offset: true }).transform(Date.parse),
+]);
+
 const listQuery = z.object({
   workflow: z.string().min(1).optional(),
   status: z.enum(RUN_STATUSES).optional(),
+  tag: tagSchema.optional(),
+  source: z.enum(TRIGGER_SOURCES).optional(),
+  from: time.optional(),
+  to: time.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).optional(),
 });
+
+const replayBody = z.object({ input: z.unknown().optional() }).strict();
 
 const retryBody = z.object({ mode: z.enum(["auto", "resume", "restart"]).default("auto") });
 
@@ -61,6 +74,7 @@ export function createRouteHandlers(overtime: Overtime, options: { basePath?: st
           source: "webhook",
           caller,
           idempotencyKey: idempotencyKeyOf(request),
+          tags: tagsFromHeader(request.headers.get("overtime-tags")),
         });
         const urls = runUrls(runId);
         return Response.json(
@@ -74,6 +88,11 @@ export function createRouteHandlers(overtime: Overtime, options: { basePath?: st
         const params = Object.fromEntries(new URL(request.url).searchParams);
         const query = listQuery.safeParse(params);
         if (!query.success) throw ValidationError.fromZod(query.error, "query");
+        const { workflow } = query.data;
+        if (workflow !== undefined && !overtime.registry.get(workflow)) {
+          const message = unknownWorkflowMessage(overtime.registry, workflow);
+          throw new ValidationError(message, [{ path: "workflow", message }]);
+        }
         try {
           return Response.json(await overtime.runs.list(query.data));
         } catch (error) {
@@ -103,6 +122,15 @@ export function createRouteHandlers(overtime: Overtime, options: { basePath?: st
         if (!body.success) throw ValidationError.fromZod(body.error);
         const retried = await overtime.runs.retry(runId, body.data.mode);
         return Response.json({ ...retried, ...runUrls(retried.runId) }, { status: 202 });
+      }),
+
+    replayRun: (request, runId) =>
+      respond(async () => {
+        const { body: raw } = await authorized(overtime, request);
+        const body = replayBody.safeParse(parseJsonBody(request, raw, {}));
+        if (!body.success) throw ValidationError.fromZod(body.error);
+        const replayed = await overtime.runs.replay(runId, body.data);
+        return Response.json({ ...replayed, replayOf: runId, ...runUrls(replayed.runId) }, { status: 202 });
       }),
 
     runEvents: (request, runId) =>

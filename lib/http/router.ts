@@ -115,10 +115,16 @@ export function createRouter(overtime: Overtime, options: RouterOptions = {}): O
     { method: "POST", path: "runs/:runId/retry", handle: (r, p) => handlers.retryRun(r, p.runId as string) },
     {
       method: "POST",
+      path: "runs/:runId/replay",
+      handle: (r, p) => handlers.replayRun(r, p.runId as string),
+    },
+    {
+      method: "POST",
       path: "runs/:runId/approvals/:toolCallId",
       handle: (r, p) => handlers.decideApproval(r, p.runId as string, p.toolCallId as string),
     },
     { method: "POST", path: "events/:eventId", handle: (r, p) => handlers.notify(r, p.eventId as string) },
+    { method: "GET", path: "approvals", read: true, handle: (r) => handlers.pendingApprovals(r) },
     { method: "GET", path: "budgets", read: true, handle: (r) => handlers.budgets(r) },
   ];
   const compiled = routes.map((route) => ({ ...route, segments: route.path.split("/") }));

@@ -41,6 +41,8 @@ export class Keys {
     [`${this.prefix}:runs`, workflow && `wf:${enc(workflow)}`, status && `status:${status}`]
       .filter(Boolean)
       .join(":");
+  /** Runs with a tag, scored by creation time like the other indexes. */
+  tagIndex = (tag: string) => `${this.prefix}:runs:tag:${enc(tag)}`;
   idempotency = (workflow: string, caller: string, key: string) =>
     `${this.prefix}:idem:${enc(workflow)}:${enc(caller)}:${enc(key)}`;
   rateLimitPrefix = () => `${this.prefix}:ratelimit`;
@@ -48,6 +50,8 @@ export class Keys {
   signaturePrefix = () => `${this.prefix}:sig`;
   /** Tool-call approvals of a run, one field per tool call id. */
   approvals = (runId: string) => `${this.prefix}:run:${enc(runId)}:approvals`;
+  /** Approvals waiting for a person across all runs (member `[runId, toolCallId]` JSON, score requestedAt). */
+  pendingApprovals = () => `${this.prefix}:approvals:pending`;
   /** Tasks a workflow publishes for its run (`lib/runs/tasks.ts`), one field per task id. */
   tasks = (runId: string) => `${this.prefix}:run:${enc(runId)}:tasks`;
   /** The full input of a run whose record keeps only a preview (claim check, see RunStore.updateRun). */

@@ -30,7 +30,10 @@ export async function retryRun(overtime: RunOps, run: RunRecord, mode: RetryMode
   }
   if (mode !== "restart" && canResume) {
     const resumed = await resumeFromDlq(overtime, run);
-    if (resumed) return resumed;
+    if (resumed) {
+      await overtime.store.linkRetry(run.id, resumed.runId);
+      return resumed;
+    }
     if (mode === "resume")
       throw new ConflictError(`Run "${run.id}" has no dead-letter entry to resume from.`);
   }
@@ -40,6 +43,7 @@ export async function retryRun(overtime: RunOps, run: RunRecord, mode: RetryMode
     source: "retry",
     retryOf: run.id,
   });
+  await overtime.store.linkRetry(run.id, started.runId);
   return { runId: started.runId, mode: "restart" };
 }
 
@@ -61,7 +65,7 @@ async function resumeFromDlq(overtime: RunOps, run: RunRecord): Promise<RetriedR
 }
 
 /** The run's whole input: its record may show only a preview of a large one. */
-async function inputOf(overtime: RunOps, run: RunRecord): Promise<unknown> {
+export async function inputOf(overtime: RunOps, run: RunRecord): Promise<unknown> {
   const stored = await overtime.store.fullInput(run.id);
   if (!stored.found) {
     throw new ConflictError(

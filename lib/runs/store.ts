@@ -5,7 +5,8 @@ import { storedJsonOrText } from "../stored-json";
 import { Keys, RUN_STATUSES, type RunStatus } from "./keys";
 import { EMIT_EVENT, UPDATE_RUN } from "./scripts";
 
-export type TriggerSource = "webhook" | "schedule" | "api" | "parent" | "retry";
+export const TRIGGER_SOURCES = ["webhook", "schedule", "api", "parent", "retry"] as const;
+export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
 export interface RunError {
   message: string;
@@ -36,11 +37,15 @@ export interface RunRecord {
   waitingFor?: string;
   incompatible?: IncompatibleStep;
   retryOf?: string;
+  /** The latest run retried or replayed from this one (the other way of `retryOf`). */
+  retriedAs?: string;
   /** The Idempotency-Key the run was started with, and the caller (trigger secret id) that sent it. */
   idempotencyKey?: string;
   caller?: string;
   /** The run that started this one with `invoke`. */
   parentRunId?: string;
+  /** Labels given when the run was started (trigger header, schedule, invoke); each has an index. */
+  tags?: string[];
   stepCount: number;
   /** Redis commands the toolkit sent for this run (cost accounting; the trigger's own writes excluded). */
   redisCommands?: number;
@@ -114,6 +119,11 @@ export interface RunPatch {
 export interface ListOptions {
   workflow?: string;
   status?: RunStatus;
+  tag?: string;
+  source?: TriggerSource;
+  /** Created at or after / at or before (ms since epoch). */
+  from?: number;
+  to?: number;
   limit?: number;
   cursor?: string;
 }
@@ -133,6 +143,8 @@ export interface StoreOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** Index entries one filtered page reads at most before answering with what it found. */
+const MAX_SCAN = 1_000;
 /** Scalars stored as plain text; everything else as JSON. */
 const PLAIN_FIELDS = new Set([
   "id",
@@ -200,6 +212,25 @@ export class RunStore {
         ],
       );
     };
+  }
+
+  /** Adds a new run to its tags' indexes (the run's other indexes are kept by the update script). */
+  tagRun(runId: string, tags: readonly string[]): Op {
+    const now = Date.now();
+    return (pipeline) => {
+      for (const tag of tags) {
+        const key = this.keys.tagIndex(tag);
+        // NX: a redelivered first step must not move the run in the index.
+        pipeline.zadd(key, { nx: true }, { score: now, member: runId });
+        pipeline.zremrangebyscore(key, "-inf", `(${now - this.retentionMs}`);
+        pipeline.expire(key, this.ttlSeconds);
+      }
+    };
+  }
+
+  /** Points a run at the latest run retried or replayed from it (a finished record takes this field only). */
+  async linkRetry(runId: string, retriedAs: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), { retriedAs: JSON.stringify(retriedAs) });
   }
 
   /** Records that a step attempt started (overwrites the previous attempt's start). */
@@ -332,17 +363,44 @@ export class RunStore {
     return toStepRecords(starts ?? {}, results ?? {});
   }
 
-  /** Newest first; the cursor is opaque (score + id, so runs created in the same millisecond are not lost). */
+  /**
+   * Newest first; the cursor is opaque (score + id, so runs created in the same millisecond are not lost).
+   * One index answers (a tag's, else workflow/status); filters it cannot answer (workflow and status with a
+   * tag, source) are checked on the records, scanning at most MAX_SCAN entries per page: a page may then
+   * hold fewer runs than the limit and still have a nextCursor.
+   */
   async listRuns(options: ListOptions = {}): Promise<RunPage> {
     const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
-    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-    const key = this.keys.index(options.workflow, options.status);
-    const entries = await this.indexPage(key, limit + 1, after);
-    const page = entries.slice(0, limit);
-    const runs = await this.getRuns(page.map((entry) => entry.id));
-    const last = page.at(-1);
-    const nextCursor = entries.length > limit && last ? encodeCursor(last) : undefined;
-    return { runs, nextCursor };
+    let after = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const key = options.tag
+      ? this.keys.tagIndex(options.tag)
+      : this.keys.index(options.workflow, options.status);
+    const filtered = Boolean(options.source || (options.tag && (options.workflow || options.status)));
+    const matches = (run: RunRecord) =>
+      (!options.source || run.source === options.source) &&
+      (!options.tag || !options.workflow || run.workflow === options.workflow) &&
+      (!options.tag || !options.status || run.status === options.status);
+    const range = { min: options.from ?? "-inf", max: options.to ?? "+inf" } as const;
+    const batch = filtered ? 100 : limit;
+    const runs: RunRecord[] = [];
+    for (let scanned = 0; ; ) {
+      const entries = await this.indexPage(key, batch + 1, after, range);
+      const page = entries.slice(0, batch);
+      const records = await this.runsById(page.map((entry) => entry.id));
+      for (const [i, entry] of page.entries()) {
+        const run = records[i];
+        after = entry;
+        if (!run || !matches(run)) continue;
+        runs.push(run);
+        if (runs.length === limit) {
+          const more = i < page.length - 1 || entries.length > batch;
+          return { runs, nextCursor: more ? encodeCursor(entry) : undefined };
+        }
+      }
+      scanned += page.length;
+      if (entries.length <= batch || !after) return { runs };
+      if (scanned >= MAX_SCAN) return { runs, nextCursor: encodeCursor(after) };
+    }
   }
 
   /** Reads the run's channel from the start, or after a stream id. */
@@ -361,29 +419,33 @@ export class RunStore {
    * the rest of the cursor's own millisecond (read whole and filtered by id, however many runs share it),
    * then older scores; both in one pipeline.
    */
-  private async indexPage(key: string, count: number, after?: Cursor): Promise<Cursor[]> {
+  private async indexPage(
+    key: string,
+    count: number,
+    after?: Cursor,
+    range: { min: number | "-inf"; max: number | "+inf" } = { min: "-inf", max: "+inf" },
+  ): Promise<Cursor[]> {
     const page = { byScore: true, rev: true, withScores: true, offset: 0, count } as const;
-    if (!after) return toCursors(await this.redis.zrange<unknown[]>(key, "+inf", "-inf", page));
+    if (!after) return toCursors(await this.redis.zrange<unknown[]>(key, range.max, range.min, page));
     const [sameScore, older] = await this.redis
       .pipeline()
       .zrange(key, after.score, after.score, { byScore: true, rev: true, withScores: true })
-      .zrange(key, `(${after.score}`, "-inf", page)
+      .zrange(key, `(${after.score}`, range.min, page)
       .exec<[unknown[], unknown[]]>();
     const rest = toCursors(sameScore).filter((entry) => entry.id < after.id);
     return [...rest, ...toCursors(older)].slice(0, count);
   }
 
-  private async getRuns(ids: string[]): Promise<RunRecord[]> {
+  /** The records of the ids, in order; undefined where one expired before its index entry. */
+  private async runsById(ids: string[]): Promise<Array<RunRecord | undefined>> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.run(id)).hlen(this.keys.steps(id));
     const results = await pipeline.exec<unknown[]>();
-    const runs: RunRecord[] = [];
-    for (let i = 0; i < ids.length; i++) {
+    return ids.map((_, i) => {
       const hash = results[i * 2] as Record<string, unknown> | null;
-      if (hash) runs.push(toRunRecord(hash, results[i * 2 + 1] as number));
-    }
-    return runs;
+      return hash ? toRunRecord(hash, results[i * 2 + 1] as number) : undefined;
+    });
   }
 }
 
@@ -453,9 +515,11 @@ function toRunRecord(hash: Record<string, unknown>, stepCount: number): RunRecor
     waitingFor: field("waitingFor") as string | undefined,
     incompatible: field("incompatible") as IncompatibleStep | undefined,
     retryOf: field("retryOf") as string | undefined,
+    retriedAs: field("retriedAs") as string | undefined,
     idempotencyKey: field("idempotencyKey") as string | undefined,
     caller: field("caller") as string | undefined,
     parentRunId: field("parentRunId") as string | undefined,
+    tags: field("tags") as string[] | undefined,
     stepCount,
     redisCommands: optionalNumber("redisCommands"),
   };

@@ -2,7 +2,16 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { type WorkflowContext, WorkflowMiddleware } from "@upstash/workflow";
 import { isClaimTicket } from "../claim-check/claim-check";
 import { errorText, withoutStack } from "./error-text";
-import type { Op, RunError, RunPatch, RunStore, StepUsage, TriggerSource } from "./store";
+import {
+  type Op,
+  type RunError,
+  type RunPatch,
+  type RunStore,
+  type StepUsage,
+  TRIGGER_SOURCES,
+  type TriggerSource,
+} from "./store";
+import { TAGS_HEADER, tagsFromHeader } from "./tags";
 
 /** What kind of step a name belongs to; learned by the context wrapper before the SDK runs the step. */
 export interface StepKind {
@@ -59,7 +68,6 @@ export function isLastAttempt(context: { retried: number; headers: Headers }): b
 }
 /** Set by `invoke` on a child run's first request: the run that started it. */
 export const PARENT_RUN_HEADER = "overtime-parent-run";
-const TRIGGER_SOURCES: readonly TriggerSource[] = ["webhook", "schedule", "api", "parent", "retry"];
 
 /**
  * Records runs and steps from @upstash/workflow middleware callbacks.
@@ -195,6 +203,7 @@ export class RunTracker {
     const runId = context.workflowRunId;
     this.bindRun(runId);
     const source = context.headers.get(SOURCE_HEADER) as TriggerSource | null;
+    const tags = tagsOf(context.headers.get(TAGS_HEADER));
     this.queue(
       this.store.updateRun(runId, workflow, {
         status: "running",
@@ -207,9 +216,11 @@ export class RunTracker {
           label: context.label,
           retryOf: context.headers.get(RETRY_OF_HEADER) ?? undefined,
           parentRunId: context.headers.get(PARENT_RUN_HEADER) ?? undefined,
+          tags,
         },
       }),
       this.store.emit(runId, "run.status", { status: "running" }, { field: "run:started", value: "1" }),
+      ...(tags ? [this.store.tagRun(runId, tags)] : []),
     );
   }
 
@@ -372,4 +383,14 @@ class TrackingError extends Error {
 
 function reportTrackingFailure(error: unknown): void {
   console.error("[overtime] run tracking write failed:", new TrackingError(String(error)));
+}
+
+/** Tags an invoke forwarded (checked when sent; anything else is dropped, never failing the run). */
+function tagsOf(header: string | null): string[] | undefined {
+  if (!header) return undefined;
+  try {
+    return tagsFromHeader(header);
+  } catch {
+    return undefined;
+  }
 }

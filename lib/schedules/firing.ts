@@ -1,4 +1,5 @@
 import { ValidationError } from "../errors";
+import { TAGS_HEADER, tagsFromHeader } from "../runs/tags";
 import { SOURCE_HEADER } from "../runs/tracking";
 import type { StartedRun, StartOptions } from "../trigger/start";
 import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
@@ -54,6 +55,7 @@ async function startFromFiring(request: Request, deps: FiringDeps): Promise<Resp
       input,
       source: "schedule",
       caller: `schedule:${scheduleId}`,
+      tags: tagsFromHeader(request.headers.get(TAGS_HEADER)),
       ...(messageId && { idempotencyKey: messageId }),
     });
     return Response.json(started, { status: 202 });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { CreateScheduleRequest, Schedule } from "@upstash/qstash";
 import { type FieldIssue, OvertimeError, ValidationError } from "../errors";
 import { workflowEndpointUrl } from "../overtime";
+import { parseTags, TAGS_HEADER } from "../runs/tags";
 import { SOURCE_HEADER } from "../runs/tracking";
 import type { AnyWorkflow, ScheduleSpec } from "../workflow/define";
 import { belongsTo, parseOwnedId, type ScheduleScope, scheduleIdFor, scopeTag } from "./scope";
@@ -137,7 +138,12 @@ function desiredSchedule(
       destination: workflowEndpointUrl(scope.baseUrl, definition.name, options.workflowsPath),
       cron: cronWithTimezone(spec, fail),
       body: validatedBody(definition, spec, fail),
-      headers: { ...delivery, "Content-Type": "application/json", [SOURCE_HEADER]: "schedule" },
+      headers: {
+        ...delivery,
+        "Content-Type": "application/json",
+        [SOURCE_HEADER]: "schedule",
+        ...(spec.tags && spec.tags.length > 0 && { [TAGS_HEADER]: validatedTags(spec.tags, fail) }),
+      },
       retries: FIRING_RETRIES,
       label: scheduleLabels(scope, definition.name),
     },
@@ -146,6 +152,15 @@ function desiredSchedule(
 }
 
 type Fail = (problem: string, issues?: FieldIssue[]) => ScheduleDeclarationError;
+
+function validatedTags(tags: string[], fail: Fail): string {
+  try {
+    return parseTags(tags).join(",");
+  } catch (error) {
+    if (error instanceof ValidationError) throw fail(error.message, error.issues);
+    throw error;
+  }
+}
 
 /** `CRON_TZ=<zone> <cron>` when a timezone is declared (QStash's syntax), the bare cron (UTC) otherwise. */
 function cronWithTimezone(spec: ScheduleSpec<unknown>, fail: Fail): string {

@@ -5,6 +5,7 @@ import { DependencyUnavailableError, NotFoundError, ValidationError } from "../e
 import { assertUrlSafeId } from "../ids";
 import { errorText } from "../runs/error-text";
 import type { RunStore, TriggerSource } from "../runs/store";
+import { parseTags } from "../runs/tags";
 import { DEFAULT_STEP_RETRIES, RETRIES_HEADER, RETRY_OF_HEADER, SOURCE_HEADER } from "../runs/tracking";
 import { type Registry, unknownWorkflowMessage } from "../workflow/registry";
 import { claimKey, inputHash, markPublished, releaseKey } from "./idempotency";
@@ -37,6 +38,8 @@ export interface StartOptions {
   /** Run id suffix (the SDK prefixes `wfr_`); random when omitted. */
   runId?: string;
   retryOf?: string;
+  /** Labels for filtering the run list (lib/runs/tags.ts rules). */
+  tags?: readonly string[];
 }
 
 export interface StartedRun {
@@ -59,6 +62,8 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
   if (!definition) throw new NotFoundError(unknownWorkflowMessage(deps.registry, options.workflow));
   const parsed = definition.input.safeParse(options.input);
   if (!parsed.success) throw ValidationError.fromZod(parsed.error, "input");
+
+  const tags = options.tags && options.tags.length > 0 ? parseTags(options.tags) : undefined;
 
   let runId = assertUrlSafeId("runId", `wfr_${options.runId ?? randomUUID()}`);
   const key = options.idempotencyKey
@@ -93,10 +98,12 @@ export async function startRun(deps: StartDeps, options: StartOptions): Promise<
         input: parsed.data,
         label: options.label,
         retryOf: options.retryOf,
+        tags,
         ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey, caller: options.caller }),
       },
     }),
     deps.store.emit(runId, "run.status", { status: "queued" }),
+    ...(tags ? [deps.store.tagRun(runId, tags)] : []),
   ]);
   try {
     await deps.client.trigger({

@@ -15,6 +15,8 @@ export interface ScheduleSpec<TInput> {
   /** IANA timezone, e.g. "Europe/Berlin"; UTC when omitted. */
   timezone?: string;
   input: TInput;
+  /** Tags every run it starts gets (lib/runs/tags.ts rules), sent to the app as the Overtime-Tags header. */
+  tags?: string[];
 }
 
 export interface FailureInfo<TInput> {
@@ -40,6 +42,8 @@ export interface InvokeOptions {
   flowControl?: FlowControl;
   /** QStash retries of the child's steps (default: the child workflow's own). */
   retries?: number;
+  /** Tags of the child run (lib/runs/tags.ts rules). */
+  tags?: string[];
 }
 
 export interface HandlerArgs<TInput> {

@@ -7,6 +7,7 @@ import { boundedId, isUrlSafeId, toUrlSafePart, URL_SAFE_ID_RULE } from "../ids"
 import { errorText } from "../runs/error-text";
 import { keyBuilder } from "../runs/keys";
 import type { IncompatibleStep } from "../runs/store";
+import { parseTags, TAGS_HEADER } from "../runs/tags";
 import { publishRunTasks } from "../runs/tasks";
 import {
   DEFAULT_STEP_RETRIES,
@@ -159,6 +160,13 @@ async function invokeChild<TInput, TOutput>(
     throw new WorkflowNonRetryableError(`invoke "${stepName}" of "${workflow.name}": ${problem}`);
   }
   const retries = options.retries ?? workflow.retries;
+  let tags: string | undefined;
+  try {
+    tags = options.tags && options.tags.length > 0 ? parseTags(options.tags).join(",") : undefined;
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new WorkflowNonRetryableError(`invoke "${stepName}" of "${workflow.name}": ${problem}`);
+  }
   const response = await parent.context.invoke(stepName, {
     workflow: child,
     body: parsed.data as unknown,
@@ -167,6 +175,7 @@ async function invokeChild<TInput, TOutput>(
       [SOURCE_HEADER]: "parent",
       [PARENT_RUN_HEADER]: parent.runId,
       [RETRIES_HEADER]: String(retries ?? DEFAULT_STEP_RETRIES),
+      ...(tags && { [TAGS_HEADER]: tags }),
     },
     workflowRunId: options.runId?.replace(/^wfr_/, "") ?? nextChildRunId(parent, stepName),
     retries,

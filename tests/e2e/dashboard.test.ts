@@ -189,7 +189,7 @@ describe("trigger, watch, inspect", () => {
   it("opens a step's output on demand", async () => {
     const greet = await stepRow("greet");
     await greet.locator(".step-toggle").click();
-    const detail = page.locator('[data-step-detail="greet"] pre.json');
+    const detail = page.locator('[data-step-detail="greet"] .json');
     await expect.poll(() => detail.textContent(), { timeout: 15_000 }).toContain("Hello, Ada!");
     await page.screenshot({ path: screenshotPath("run-succeeded"), fullPage: true });
   });
@@ -320,7 +320,7 @@ describe("agents: approvals, Jeeves, budgets, tasks", () => {
     await approvalCard().waitFor({ timeout: 30_000 });
     expect(await badge()).toBe("Waiting");
     expect(await approvalCard().textContent()).toContain("publish");
-    expect(await approvalCard().locator("pre.json").textContent()).toContain("Overtime 1.2 is out");
+    expect(await approvalCard().locator(".json").textContent()).toContain("Overtime 1.2 is out");
     await page.screenshot({ path: screenshotPath("run-approval-pending"), fullPage: true });
 
     await approvalCard().locator("input").fill("Checked the wording, ship it");
@@ -445,3 +445,93 @@ async function startSourceServer(): Promise<{ server: Server; url: string }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+
+describe("operating runs: needs you, replay", () => {
+  const dashboardAuth = { authorization: `Bearer ${DASHBOARD_TOKEN}` };
+  const runStatus = async (runId: string) => {
+    const response = await fetch(`${dashboard.url}/api/runs/${encodeURIComponent(runId)}`, {
+      headers: dashboardAuth,
+    });
+    return ((await response.json()) as { run: { status: string } }).run.status;
+  };
+  const needsYouCount = () => page.getByTestId("needs-you-count").textContent();
+
+  it("counts approvals waiting for a person in the navigation, live as they are decided", async () => {
+    await page.goto("/needs-you");
+    await expect.poll(needsYouCount, { timeout: 10_000 }).toMatch(/^\d+ pending$/);
+    const before = Number.parseInt(String(await needsYouCount()), 10);
+    const runId = await triggerByApi("approval", { announcement: "Needs-you check" });
+    const row = page.locator(`tr[data-run-id="${runId}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    await expect.poll(needsYouCount, { timeout: 10_000 }).toBe(`${before + 1} pending`);
+    expect(await row.textContent()).toContain("publish");
+    await page.screenshot({ path: screenshotPath("needs-you"), fullPage: true });
+
+    await row.locator("a").click();
+    await page.waitForURL(/\/runs\/wfr_/);
+    const card = page.locator("section.approvals li.approval").first();
+    await card.waitFor({ timeout: 30_000 });
+    await card.locator("button", { hasText: "Approve" }).click();
+    await expect.poll(needsYouCount, { timeout: 15_000 }).toBe(`${before} pending`);
+  });
+
+  it("replays a succeeded run with an edited input, refusing one the schema rejects", async () => {
+    const runId = await triggerByApi("hello", { name: "Original" });
+    await expect.poll(() => runStatus(runId), { timeout: 20_000 }).toBe("sleeping");
+    await dashboard.advanceClock(61_000);
+    await expect.poll(() => runStatus(runId), { timeout: 30_000 }).toBe("succeeded");
+
+    await page.goto(`/runs/${runId}`);
+    await page.click("text=Replay with edited input…");
+    const editor = page.locator("#replay-input");
+    expect(JSON.parse(await editor.inputValue())).toEqual({ name: "Original" });
+    await editor.fill(JSON.stringify({ name: "" }));
+    await page.click("text=Replay with this input");
+    await expect
+      .poll(() => page.locator(".action-error").textContent(), { timeout: 10_000 })
+      .toContain("name");
+    expect(runIdFromUrl(page.url())).toBe(runId);
+
+    await editor.fill(JSON.stringify({ name: "Edited" }));
+    await Promise.all([
+      page.waitForURL((url) => runIdFromUrl(url.toString()) !== runId, { timeout: 15_000 }),
+      page.click("text=Replay with this input"),
+    ]);
+    const replayId = runIdFromUrl(page.url());
+    await page
+      .locator(`a[href="/runs/${encodeURIComponent(runId)}"]`)
+      .first()
+      .waitFor();
+    await expect.poll(() => runStatus(replayId), { timeout: 20_000 }).toBe("sleeping");
+    await dashboard.advanceClock(61_000);
+    await expect.poll(badge, { timeout: 30_000 }).toBe("Succeeded");
+    await expect.poll(() => page.locator(".columns").textContent()).toContain("Goodbye, Edited.");
+    await page.screenshot({ path: screenshotPath("run-replayed"), fullPage: true });
+
+    await page.goto(`/runs/${runId}`);
+    await page
+      .locator(`a[href="/runs/${encodeURIComponent(replayId)}"]`)
+      .first()
+      .waitFor();
+  });
+
+  it("filters the run list by tag and source, and marks runs a schedule or replay started", async () => {
+    const response = await fetch(`${dashboard.url}/api/trigger/hello`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${TRIGGER_SECRET}`,
+        "content-type": "application/json",
+        "overtime-tags": "e2e:tagged",
+      },
+      body: JSON.stringify({ name: "Tagged" }),
+    });
+    const { runId } = (await response.json()) as { runId: string };
+    await page.goto("/?tag=e2e%3Atagged");
+    const rows = page.locator("table.runs tbody tr");
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1);
+    expect(await rows.first().getAttribute("data-run-id")).toBe(runId);
+    await page.goto("/?source=retry");
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await rows.first().locator('.source-badge[data-source="retry"]').count()).toBe(1);
+  });
+});

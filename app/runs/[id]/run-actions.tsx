@@ -3,17 +3,20 @@
 import { useRouter } from "next/navigation";
 import type { RunRecord } from "overtime";
 import { useState, useTransition } from "react";
-import { cancelRunAction, retryRunAction } from "@/app/_actions/runs";
+import { cancelRunAction, replayRunAction, retryRunAction } from "@/app/_actions/runs";
 import type { ActionResult } from "@/app/_lib/server";
 import { CopyCurl } from "./copy-curl";
 
 const ACTIVE = new Set(["queued", "running", "sleeping", "waiting"]);
+const FINISHED = new Set(["succeeded", "failed", "canceled"]);
 
 export function RunActions({ run, onChanged }: { run: RunRecord; onChanged: () => Promise<void> }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [editing, setEditing] = useState(false);
+  const [inputJson, setInputJson] = useState("");
 
   const perform = (action: () => Promise<ActionResult>, openNewRun: boolean) =>
     startTransition(async () => {
@@ -70,7 +73,57 @@ export function RunActions({ run, onChanged }: { run: RunRecord; onChanged: () =
           Restart
         </button>
       )}
+      {FINISHED.has(run.status) && (
+        <>
+          <button
+            type="button"
+            disabled={pending}
+            title="A new run of this workflow with the same input, on the current code"
+            onClick={() => perform(() => replayRunAction(run.id), true)}
+          >
+            Replay
+          </button>
+          {!editing && (
+            <button
+              type="button"
+              disabled={pending}
+              onClick={() => {
+                setInputJson(JSON.stringify(run.input ?? {}, null, 2));
+                setEditing(true);
+              }}
+            >
+              Replay with edited input…
+            </button>
+          )}
+        </>
+      )}
       <CopyCurl run={run} />
+      {editing && (
+        <form
+          className="replay-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            perform(() => replayRunAction(run.id, inputJson), true);
+          }}
+        >
+          <label htmlFor="replay-input">Input for the new run (JSON)</label>
+          <textarea
+            id="replay-input"
+            rows={8}
+            className="mono"
+            value={inputJson}
+            onChange={(event) => setInputJson(event.target.value)}
+          />
+          <div className="actions">
+            <button type="submit" className="primary" disabled={pending}>
+              {pending ? "Replaying…" : "Replay with this input"}
+            </button>
+            <button type="button" onClick={() => setEditing(false)}>
+              Discard
+            </button>
+          </div>
+        </form>
+      )}
       {error && (
         <p className="error action-error" role="alert">
           {error}

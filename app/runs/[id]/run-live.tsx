@@ -64,6 +64,8 @@ export function RunLive({ initial, renderedAt }: { initial: RunView; renderedAt:
         {run.currentStep && !run.finishedAt && <Fact label="Current step">{run.currentStep}</Fact>}
         {run.label && <Fact label="Label">{run.label}</Fact>}
         {run.retryOf && <RunLinkFact label="Retry of" runId={run.retryOf} />}
+        {run.retriedAs && <RunLinkFact label="Retried as" runId={run.retriedAs} />}
+        {run.tags && run.tags.length > 0 && <Fact label="Tags">{run.tags.join(", ")}</Fact>}
         {run.parentRunId && <RunLinkFact label="Started by" runId={run.parentRunId} />}
       </dl>
       <RunActions run={run} onChanged={refresh} />

@@ -38,10 +38,10 @@ export function ValuePanel({ title, value, placeholder = "None." }: Props) {
           <p className="notice">
             {formatBytes(value.bytes)}, over the run record's limit; the first part is shown.
           </p>
-          <JsonBlock value={value.preview} />
+          <JsonBlock value={value.preview} label={`${title} (preview)`} />
         </>
       ) : shown ? (
-        <JsonBlock value={value} />
+        <JsonBlock value={value} label={title} />
       ) : (
         <button type="button" onClick={() => setShown(true)}>
           Show {title.toLowerCase()} ({formatBytes(bytes)})

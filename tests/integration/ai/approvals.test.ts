@@ -160,4 +160,36 @@ describe("approvals", () => {
     expect(run.status).toBe("succeeded");
     expect([...(sideEffects.get(runId) ?? [])].sort()).toEqual(["backup", "migrate"]);
   });
+
+  it("lists approvals waiting for a person across runs, oldest first, until each is decided or ends", async () => {
+    const pending = async () => {
+      const response = await fetch(`${t.url}/api/approvals?status=pending`);
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        count: number;
+        approvals: Array<{ runId: string; workflow: string; toolCallId: string; expiresAt: number }>;
+      };
+    };
+    const first = await startWaiting("/prod/a");
+    const second = await startWaiting("/prod/b");
+    const third = await startWaiting("/prod/c");
+    const listed = await pending();
+    expect(listed.approvals.map((a) => a.runId)).toEqual([first.runId, second.runId, third.runId]);
+    expect(listed.count).toBe(3);
+    expect(listed.approvals[0]).toMatchObject({ workflow: "cleanup", toolCallId: first.toolCallId });
+    expect(listed.approvals[0]?.expiresAt).toBeGreaterThan(Date.now());
+
+    await decide(second.runId, second.toolCallId, { approved: true });
+    expect((await pending()).approvals.map((a) => a.runId)).toEqual([first.runId, third.runId]);
+    const cancel = await fetch(`${t.url}/api/runs/${encodeURIComponent(third.runId)}/cancel`, {
+      method: "POST",
+      headers: { authorization: "Bearer test-secret" },
+    });
+    expect(cancel.status).toBe(200);
+    expect((await pending()).approvals.map((a) => a.runId)).toEqual([first.runId]);
+    await t.advanceTime(3_601_000);
+    expect((await t.waitForRun(first.runId)).status).toBe("succeeded");
+    expect(await pending()).toMatchObject({ count: 0, approvals: [] });
+    expect((await fetch(`${t.url}/api/approvals?status=approved`)).status).toBe(400);
+  });
 });

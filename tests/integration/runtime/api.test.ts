@@ -187,6 +187,97 @@ describe("run API", () => {
     expect(steps.map((s) => s.name)).toEqual(["second"]); // "first" was carried over, not re-run
   });
 
+  it("replays a succeeded run as is and with an edited input validated by the schema", async () => {
+    const runId = await t.trigger("order", { sku: "R-1", quantity: 1 });
+    await t.waitForRun(runId, { status: "sleeping" });
+    const early = await post(`/api/runs/${encodeURIComponent(runId)}/replay`, "");
+    expect(early.status).toBe(409);
+    await t.advanceTime(3_601_000);
+    expect((await t.waitForRun(runId)).status).toBe("succeeded");
+
+    const same = await post(`/api/runs/${encodeURIComponent(runId)}/replay`, "");
+    expect(same.status).toBe(202);
+    const sameBody = (await same.json()) as { runId: string; replayOf: string };
+    expect(sameBody.replayOf).toBe(runId);
+    const edited = await post(`/api/runs/${encodeURIComponent(runId)}/replay`, {
+      input: { sku: "R-2", quantity: 3 },
+    });
+    expect(edited.status).toBe(202);
+    const editedId = ((await edited.json()) as { runId: string }).runId;
+    for (const id of [sameBody.runId, editedId]) await t.waitForRun(id, { status: "sleeping" });
+    await t.advanceTime(3_601_000);
+    expect(await t.waitForRun(sameBody.runId)).toMatchObject({
+      status: "succeeded",
+      retryOf: runId,
+      input: { sku: "R-1", quantity: 1 },
+      output: "R-1 shipped",
+    });
+    expect(await t.waitForRun(editedId)).toMatchObject({ retryOf: runId, output: "R-2 shipped" });
+    expect((await t.getRun(runId)).run?.retriedAs).toBe(editedId);
+
+    const invalid = await post(`/api/runs/${encodeURIComponent(runId)}/replay`, {
+      input: { sku: "R-3", quantity: -1 },
+    });
+    expect(invalid.status).toBe(400);
+    const { error } = (await invalid.json()) as { error: { issues: Array<{ path: string }> } };
+    expect(error.issues.map((issue) => issue.path)).toEqual(["quantity"]);
+    expect((await post(`/api/runs/${encodeURIComponent(runId)}/replay`, { inptu: {} })).status).toBe(400);
+    expect((await post(`/api/runs/${encodeURIComponent(runId)}/replay`, "", {})).status).toBe(401);
+  });
+
+  it("tags runs from the Overtime-Tags header and filters by tag, status, workflow and time range", async () => {
+    const start = async (workflow: string, input: unknown, tags?: string) => {
+      const response = await post(`/api/trigger/${workflow}`, input, {
+        ...bearer,
+        ...(tags && { "overtime-tags": tags }),
+      });
+      expect(response.status).toBe(202);
+      return ((await response.json()) as { runId: string }).runId;
+    };
+    const before = Date.now();
+    const tagged = await start("approval", { id: "tag-1" }, "team:alpha, nightly");
+    const otherTag = await start("approval", { id: "tag-2" }, "team:beta");
+    const taggedOrder = await start("order", { sku: "T", quantity: 1 }, "team:alpha");
+    const untagged = await start("approval", { id: "tag-3" });
+    for (const id of [tagged, otherTag, untagged]) await t.waitForRun(id, { status: "waiting" });
+    await t.waitForRun(taggedOrder, { status: "sleeping" });
+    expect((await t.getRun(tagged)).run?.tags).toEqual(["team:alpha", "nightly"]);
+
+    const list = async (query: Record<string, string>) => {
+      const response = await fetch(`${t.url}/api/runs?${new URLSearchParams(query)}`);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { runs: Array<{ id: string }> }).runs.map((run) => run.id);
+    };
+    expect(await list({ tag: "team:alpha" })).toEqual([taggedOrder, tagged]);
+    expect(await list({ tag: "team:alpha", status: "waiting" })).toEqual([tagged]);
+    expect(await list({ tag: "team:alpha", workflow: "order", source: "webhook" })).toEqual([taggedOrder]);
+    expect(await list({ tag: "team:alpha", source: "schedule" })).toEqual([]);
+    expect(await list({ tag: "team:alpha", from: String(before), to: String(Date.now()) })).toHaveLength(2);
+    expect(await list({ tag: "team:alpha", to: String(before - 1) })).toEqual([]);
+    expect(await list({ tag: "nightly", from: new Date(before).toISOString() })).toEqual([tagged]);
+
+    const badTag = await post(
+      "/api/trigger/approval",
+      { id: "x" },
+      { ...bearer, "overtime-tags": "Has Space" },
+    );
+    expect(badTag.status).toBe(400);
+    const { error } = (await badTag.json()) as { error: { issues: Array<{ path: string }> } };
+    expect(error.issues[0]?.path).toBe("overtime-tags.0");
+    expect((await fetch(`${t.url}/api/runs?tag=UPPER`)).status).toBe(400);
+    expect((await fetch(`${t.url}/api/runs?from=yesterday`)).status).toBe(400);
+    // Let the waits end, so the other list tests see only their own waiting runs.
+    for (let i = 1; i <= 3; i++) await post(`/api/events/approve-tag-${i}`, { ok: true });
+    for (const id of [tagged, otherTag, untagged]) await t.waitForRun(id, { status: "succeeded" });
+  });
+
+  it("names the workflow field when listing an unknown workflow (400)", async () => {
+    const response = await fetch(`${t.url}/api/runs?workflow=nosuch`);
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { issues: Array<{ path: string }> } };
+    expect(error.issues.map((issue) => issue.path)).toEqual(["workflow"]);
+  });
+
   it("lists runs newest first, filtered, with a cursor", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await t.trigger("approval", { id: `list-${i}` }));

@@ -35,7 +35,7 @@ const parent = defineWorkflow({
   name: "parent",
   input: z.object({ n: z.number().int(), parallel: z.number().int().default(0) }),
   async handler({ invoke, input }) {
-    const one = await invoke("double-it", double, { n: input.n });
+    const one = await invoke("double-it", double, { n: input.n }, { tags: ["child", "team:math"] });
     const failed = await invoke("try-refuse", refuse, {});
     const many = await Promise.all(
       Array.from({ length: input.parallel }, (_, i) =>
@@ -89,7 +89,10 @@ describe("invoke: child runs of other workflows", () => {
       status: "succeeded",
       source: "parent",
       parentRunId: runId,
+      tags: ["child", "team:math"],
     });
+    const tagged = await t.overtime.runs.list({ tag: "team:math", source: "parent" });
+    expect(tagged.runs.map((r) => r.id)).toContain(childId);
     const refused = (await t.getRun(`${runId}:try-refuse`)).run;
     expect(refused).toMatchObject({ workflow: "refuse", status: "failed", parentRunId: runId });
     // One step name invoked twice (a loop): two children, numbered in call order.

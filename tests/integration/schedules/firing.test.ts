@@ -11,7 +11,7 @@ const boom = defineWorkflow({
   name: "boom",
   input: z.object({ n: z.number() }),
   retries: 0,
-  schedules: [{ id: "every-5", cron: "*/5 * * * *", input: { n: 1 } }],
+  schedules: [{ id: "every-5", cron: "*/5 * * * *", input: { n: 1 }, tags: ["nightly", "team:ops"] }],
   onFailure: (failure) => {
     failures.push(failure);
   },
@@ -40,7 +40,14 @@ describe("a schedule firing starts a run like the trigger API", () => {
     const { runs } = await t.overtime.store.listRuns({ workflow: "boom" });
     expect(runs).toHaveLength(1);
     const run = await t.waitForRun(runs[0]?.id as string);
-    expect(run).toMatchObject({ status: "failed", source: "schedule", input: { n: 1 } });
+    expect(run).toMatchObject({
+      status: "failed",
+      source: "schedule",
+      input: { n: 1 },
+      tags: ["nightly", "team:ops"],
+    });
+    const bySource = await t.overtime.runs.list({ tag: "team:ops", source: "schedule" });
+    expect(bySource.runs.map((r) => r.id)).toEqual([run.id]);
     const { steps } = await t.getRun(run.id);
     expect(steps).toMatchObject([{ name: "explode", outcome: "failed", attempt: 1 }]); // retries: 0
     expect(failures.map((f) => f.runId)).toEqual([run.id]);
