@@ -19,39 +19,15 @@ const submitForm = (event: ChangeEvent<HTMLSelectElement>) => event.currentTarge
 export function RunsFilters({ workflows, workflow, status, tag, source, search }: Props) {
   return (
     <form className="filters" method="get" action="/">
-      <label>
-        <span>Workflow</span>
-        <select name="workflow" defaultValue={workflow ?? ""} onChange={submitForm}>
-          <option value="">All workflows</option>
-          {workflows.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        <span>Status</span>
-        <select name="status" defaultValue={status ?? ""} onChange={submitForm}>
-          <option value="">Any status</option>
-          {RUN_STATUSES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        <span>Source</span>
-        <select name="source" defaultValue={source ?? ""} onChange={submitForm}>
-          <option value="">Any source</option>
-          {TRIGGER_SOURCES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect
+        name="workflow"
+        label="Workflow"
+        any="All workflows"
+        options={workflows}
+        value={workflow}
+      />
+      <FilterSelect name="status" label="Status" any="Any status" options={RUN_STATUSES} value={status} />
+      <FilterSelect name="source" label="Source" any="Any source" options={TRIGGER_SOURCES} value={source} />
       <label>
         <span>Tag</span>
         <input name="tag" placeholder="team:alpha" defaultValue={tag ?? ""} autoComplete="off" />
@@ -65,5 +41,28 @@ export function RunsFilters({ workflows, workflow, status, tag, source, search }
         {(workflow || status || tag || source || search) && <Link href="/">Clear</Link>}
       </div>
     </form>
+  );
+}
+
+/** One filter drop-down: choosing a value applies the form at once. */
+function FilterSelect(props: {
+  name: string;
+  label: string;
+  any: string;
+  options: readonly string[];
+  value?: string;
+}) {
+  return (
+    <label>
+      <span>{props.label}</span>
+      <select name={props.name} defaultValue={props.value ?? ""} onChange={submitForm}>
+        <option value="">{props.any}</option>
+        {props.options.map((option) => (
+          <option key={option} value={option}>
+            {option}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
