@@ -10,7 +10,6 @@
  */
 
 import { pathToFileURL } from "node:url";
-import { tool } from "ai";
 import { z } from "zod";
 import { RedisStreamStore } from "../app/_lib/streams/redis-store";
 import { seedStreams } from "../app/_lib/streams/seed";
@@ -20,7 +19,7 @@ import type { AnyWorkflow } from "../lib/workflow/define";
 import { defineWorkflow } from "../lib/workflow/define";
 import { createDigestWorkflow } from "../workflows/digest";
 import { createJeevesWorkflow } from "../workflows/jeeves";
-import { AGENT_SCRIPT } from "./support/agent-shape";
+import { AGENT_SCRIPT, lookupTool } from "./support/agent-shape";
 import { round } from "./support/numbers";
 import { type Bench, type BenchOutcome, type Target, table } from "./support/report";
 
@@ -63,13 +62,7 @@ const SHAPES: Shape[] = [
             name: "bench",
             model: model(holder),
             prompt: AGENT_SCRIPT,
-            tools: {
-              lookup: tool({
-                description: "Look up facts about a topic",
-                inputSchema: z.object({ topic: z.string() }),
-                execute: async ({ topic }) => ({ topic, fact: `${topic} facts` }),
-              }),
-            },
+            tools: { lookup: lookupTool() },
             budget: { reserveOutputTokens: 64 },
             maxTurns: 8,
           });

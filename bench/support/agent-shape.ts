@@ -27,6 +27,10 @@ const lookupInput = z.object({ topic: z.string() });
 const lookupFacts = async ({ topic }: z.infer<typeof lookupInput>) => ({ topic, fact: `${topic} facts` });
 const lookupDescription = "Look up facts about a topic";
 
+/** The one tool the scripted agent calls (the same for every bench that runs it). */
+export const lookupTool = () =>
+  tool({ description: lookupDescription, inputSchema: lookupInput, execute: lookupFacts });
+
 let provider: OpenAIProvider | undefined;
 
 /** The provider both agents call (the bench stack's dev model). */
@@ -49,7 +53,7 @@ export const trackedAgent = defineWorkflow({
       model: model(),
       prompt: AGENT_SCRIPT,
       tools: {
-        lookup: tool({ description: lookupDescription, inputSchema: lookupInput, execute: lookupFacts }),
+        lookup: lookupTool(),
       },
       budget: false,
       maxTurns: MAX_TURNS,

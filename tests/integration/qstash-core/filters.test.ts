@@ -1,5 +1,5 @@
-import { QstashError } from "@upstash/qstash";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { qstashRejection } from "@/tests/support/qstash-errors";
 import { api, type Harness, startHarness } from "./harness";
 
 // Filters, labels and paging of the DLQ and log APIs, through the real @upstash/qstash Client
@@ -36,15 +36,6 @@ async function intoDlq(n: number, tag: string, label?: string | string[]): Promi
 
 const dlqSize = async () => (await h.client.dlq.listMessages({ count: 1000 })).messages.length;
 
-async function rejection(work: Promise<unknown>): Promise<QstashError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(QstashError);
-  return error as QstashError;
-}
-
 describe("DLQ filters", () => {
   it("lists and deletes by one messageId, touching nothing else", async () => {
     const ids = await intoDlq(5, "by-id");
@@ -65,21 +56,23 @@ describe("DLQ filters", () => {
     /** A filter the SDK's types would refuse: what a JavaScript caller's typo sends. */
     const misspelled = <T>(fields: Record<string, string>) => fields as unknown as T;
     const typo = misspelled<{ url: string }>({ urlgroup: "x" });
-    const error = await rejection(h.client.dlq.delete({ filter: typo }));
+    const error = await qstashRejection(h.client.dlq.delete({ filter: typo }));
     expect(error.status).toBe(400);
     expect(error.message).toContain("urlgroup");
     // The SDK documents host/path as rejected by the DLQ.
-    const host = await rejection(
+    const host = await qstashRejection(
       h.client.dlq.listMessages({ filter: misspelled<{ url: string }>({ host: "x" }) }),
     );
     expect(host.status).toBe(400);
     expect(host.message).toContain("host");
     expect(await dlqSize()).toBe(2);
 
-    const logs = await rejection(h.client.logs({ filter: misspelled<{ label: string }>({ lable: "x" }) }));
+    const logs = await qstashRejection(
+      h.client.logs({ filter: misspelled<{ label: string }>({ lable: "x" }) }),
+    );
     expect(logs.status).toBe(400);
     expect(logs.message).toContain("lable");
-    const cancel = await rejection(
+    const cancel = await qstashRejection(
       h.client.messages.cancel({ filter: misspelled<{ queueName: string }>({ queue: "q" }) }),
     );
     expect(cancel.status).toBe(400);

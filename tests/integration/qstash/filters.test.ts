@@ -1,6 +1,6 @@
-import { QstashError } from "@upstash/qstash";
 import type { WorkflowContext } from "@upstash/workflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { qstashRejection } from "@/tests/support/qstash-errors";
 import { startStack, type TestStack } from "./support/stack";
 
 // Workflow-level filters through the real @upstash/workflow Client: a typo must not widen a bulk cancel.
@@ -22,26 +22,17 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function rejection(work: Promise<unknown>): Promise<QstashError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(QstashError);
-  return error as QstashError;
-}
-
 describe("workflow run filters", () => {
   it("rejects a misspelled cancel filter with a 400 naming it, and cancels nothing", async () => {
     const { workflowRunId } = await stack.client.trigger({ url: sleeperA, label: "keep" });
     await stack.waitForIdle();
     const typo = { lable: "keep" } as unknown as { label: string };
-    const error = await rejection(stack.client.cancel({ filter: typo }));
+    const error = await qstashRejection(stack.client.cancel({ filter: typo }));
     expect(error.status).toBe(400);
     expect(error.message).toContain("lable");
     expect(await stack.runState(workflowRunId)).toBe("RUN_STARTED");
 
-    const logs = await rejection(
+    const logs = await qstashRejection(
       stack.client.logs({ filter: { stat: "RUN_STARTED" } as unknown as { label: string } }),
     );
     expect(logs.status).toBe(400);
